@@ -1,0 +1,39 @@
+# Small helpers so every target gets the same include root, standard and warnings.
+
+# kdcperf_glob_sources(<out_var> <dir>...): the .cpp files of the folders, without tests.
+function(kdcperf_glob_sources out)
+  set(result "")
+  foreach(dir IN LISTS ARGN)
+    file(GLOB srcs CONFIGURE_DEPENDS ${dir}/*.cpp)
+    list(FILTER srcs EXCLUDE REGEX "_test\\.cpp$")
+    list(APPEND result ${srcs})
+  endforeach()
+  set(${out} ${result} PARENT_SCOPE)
+endfunction()
+
+# kdcperf_glob_tests(<out_var> <dir>...): the *_test.cpp files beside the code.
+function(kdcperf_glob_tests out)
+  set(result "")
+  foreach(dir IN LISTS ARGN)
+    file(GLOB srcs CONFIGURE_DEPENDS ${dir}/*_test.cpp)
+    list(APPEND result ${srcs})
+  endforeach()
+  set(${out} ${result} PARENT_SCOPE)
+endfunction()
+
+function(kdcperf_target_defaults target)
+  target_include_directories(${target} PUBLIC ${PROJECT_SOURCE_DIR})
+  target_compile_options(${target} PRIVATE ${KDCPERF_WARNINGS})
+  target_compile_features(${target} PUBLIC cxx_std_20)
+endfunction()
+
+# kdcperf_add_test(<name> SOURCES ... LIBS ...): a GoogleTest binary registered with ctest.
+function(kdcperf_add_test name)
+  cmake_parse_arguments(T "" "" "SOURCES;LIBS;LABELS" ${ARGN})
+  add_executable(${name} ${T_SOURCES})
+  kdcperf_target_defaults(${name})
+  target_link_libraries(${name} PRIVATE ${T_LIBS} GTest::gtest GTest::gtest_main GTest::gmock)
+  target_compile_definitions(${name} PRIVATE KDCPERF_SOURCE_DIR="${PROJECT_SOURCE_DIR}"
+                                             KDCPERF_BINARY_DIR="${PROJECT_BINARY_DIR}")
+  gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60 PROPERTIES LABELS "${T_LABELS}")
+endfunction()

@@ -1,0 +1,16 @@
+# Sanitizers apply to every target (library, tests, tools) so that the whole process is
+# instrumented; mixing instrumented and plain objects hides bugs.
+set(KDCPERF_SAN_FLAGS "")
+if(KDCPERF_ASAN)
+  list(APPEND KDCPERF_SAN_FLAGS -fsanitize=address)
+endif()
+if(KDCPERF_UBSAN)
+  list(APPEND KDCPERF_SAN_FLAGS -fsanitize=undefined -fno-sanitize-recover=undefined)
+endif()
+if(KDCPERF_TSAN)
+  list(APPEND KDCPERF_SAN_FLAGS -fsanitize=thread)
+endif()
+if(KDCPERF_SAN_FLAGS)
+  add_compile_options(${KDCPERF_SAN_FLAGS} -fno-omit-frame-pointer)
+  add_link_options(${KDCPERF_SAN_FLAGS})
+endif()

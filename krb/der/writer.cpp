@@ -1,0 +1,184 @@
+#include "krb/der/writer.hpp"
+
+#include <algorithm>
+#include <cstring>
+
+namespace kdcperf::krb::der {
+
+Writer::Writer(std::size_t initial_capacity) : owned_(initial_capacity) {
+  data_ = owned_.data();
+  capacity_ = owned_.size();
+  pos_ = capacity_;
+}
+
+Writer::Writer(MutableByteView fixed)
+    : data_(fixed.data()), capacity_(fixed.size()), pos_(fixed.size()), growable_(false) {}
+
+void Writer::reset() {
+  pos_ = capacity_;
+  ok_ = true;
+}
+
+std::byte* Writer::prepend(std::size_t n) {
+  if (!ok_) return nullptr;
+  if (pos_ < n) {
+    if (!growable_) {
+      ok_ = false;
+      return nullptr;
+    }
+    const std::size_t used = size();
+    const std::size_t new_cap = std::max(capacity_ * 2, used + n + 256);
+    Buffer bigger(new_cap);
+    if (used != 0) std::memcpy(bigger.data() + new_cap - used, data_ + pos_, used);
+    owned_.swap(bigger);
+    data_ = owned_.data();
+    capacity_ = new_cap;
+    pos_ = new_cap - used;
+  }
+  pos_ -= n;
+  return data_ + pos_;
+}
+
+void Writer::prepend_length(std::size_t len) {
+  if (len < 0x80) {
+    if (auto* p = prepend(1)) p[0] = std::byte(len);
+    return;
+  }
+  std::size_t n = 0;
+  for (std::size_t v = len; v != 0; v >>= 8) ++n;
+  if (auto* p = prepend(n + 1)) {
+    p[0] = std::byte(0x80 | n);
+    for (std::size_t i = 0; i < n; ++i) p[n - i] = std::byte((len >> (8 * i)) & 0xff);
+  }
+}
+
+void Writer::wrap(Tag tag, std::size_t mark) {
+  if (!ok_) return;
+  prepend_length(size() - mark);
+  if (auto* p = prepend(1)) p[0] = std::byte(tag);
+}
+
+void Writer::raw(ByteView bytes) {
+  if (bytes.empty()) return;
+  if (auto* p = prepend(bytes.size())) std::memcpy(p, bytes.data(), bytes.size());
+}
+
+void Writer::integer(std::int64_t v) {
+  // Minimal two's complement: drop leading octets while the next one's top bit agrees.
+  std::byte tmp[8];
+  for (int i = 0; i < 8; ++i) tmp[7 - i] = std::byte((static_cast<std::uint64_t>(v) >> (8 * i)) & 0xff);
+  std::size_t start = 0;
+  while (start < 7) {
+    const auto b = std::to_integer<unsigned>(tmp[start]);
+    const auto next = std::to_integer<unsigned>(tmp[start + 1]);
+    if ((b == 0x00 && (next & 0x80) == 0) || (b == 0xff && (next & 0x80) != 0)) {
+      ++start;
+    } else {
+      break;
+    }
+  }
+  const std::size_t end = mark();
+  raw(ByteView(tmp + start, 8 - start));
+  wrap(kInteger, end);
+}
+
+void Writer::boolean(bool v) {
+  const std::size_t end = mark();
+  const std::byte b = v ? std::byte{0xff} : std::byte{0x00};
+  raw(ByteView(&b, 1));
+  wrap(kBoolean, end);
+}
+
+void Writer::octet_string(ByteView v) {
+  const std::size_t end = mark();
+  raw(v);
+  wrap(kOctetString, end);
+}
+
+void Writer::general_string(std::string_view v) {
+  const std::size_t end = mark();
+  raw(as_bytes(v));
+  wrap(kGeneralString, end);
+}
+
+void format_kerberos_time(std::int64_t t, char out[15]) {
+  // civil_from_days (Howard Hinnant), then clamp to four-digit years.
+  std::int64_t days = t >= 0 ? t / 86400 : (t - 86399) / 86400;
+  std::int64_t secs = t - days * 86400;
+  days += 719468;
+  const std::int64_t era = (days >= 0 ? days : days - 146096) / 146097;
+  const auto doe = static_cast<unsigned>(days - era * 146097);
+  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  std::int64_t y = static_cast<std::int64_t>(yoe) + era * 400;
+  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const unsigned mp = (5 * doy + 2) / 153;
+  const unsigned d = doy - (153 * mp + 2) / 5 + 1;
+  const unsigned m = mp < 10 ? mp + 3 : mp - 9;
+  y += m <= 2;
+  unsigned mo = m, dd = d;
+  auto hh = static_cast<unsigned>(secs / 3600), mi = static_cast<unsigned>(secs / 60 % 60),
+       ss = static_cast<unsigned>(secs % 60);
+  if (y < 0) {
+    y = 0, mo = 1, dd = 1, hh = 0, mi = 0, ss = 0;
+  } else if (y > 9999) {
+    y = 9999, mo = 12, dd = 31, hh = 23, mi = 59, ss = 59;
+  }
+  auto put = [&](int at, unsigned v, int n) {
+    for (int i = n - 1; i >= 0; --i, v /= 10) out[at + i] = static_cast<char>('0' + v % 10);
+  };
+  put(0, static_cast<unsigned>(y), 4);
+  put(4, mo, 2);
+  put(6, dd, 2);
+  put(8, hh, 2);
+  put(10, mi, 2);
+  put(12, ss, 2);
+  out[14] = 'Z';
+}
+
+void Writer::kerberos_time(std::int64_t unix_seconds) {
+  char s[15];
+  format_kerberos_time(unix_seconds, s);
+  const std::size_t end = mark();
+  raw(as_bytes(std::string_view(s, 15)));
+  wrap(kGeneralizedTime, end);
+}
+
+void Writer::kerberos_flags(std::uint32_t flags) {
+  std::byte c[5] = {std::byte{0}};
+  store_be32(c + 1, flags);
+  const std::size_t end = mark();
+  raw(ByteView(c, 5));
+  wrap(kBitString, end);
+}
+
+void Writer::ctx_integer(unsigned n, std::int64_t v) {
+  const std::size_t end = mark();
+  integer(v);
+  wrap(ctx(n), end);
+}
+
+void Writer::ctx_octet_string(unsigned n, ByteView v) {
+  const std::size_t end = mark();
+  octet_string(v);
+  wrap(ctx(n), end);
+}
+
+void Writer::ctx_general_string(unsigned n, std::string_view v) {
+  const std::size_t end = mark();
+  general_string(v);
+  wrap(ctx(n), end);
+}
+
+void Writer::ctx_kerberos_time(unsigned n, std::int64_t unix_seconds) {
+  const std::size_t end = mark();
+  kerberos_time(unix_seconds);
+  wrap(ctx(n), end);
+}
+
+void Writer::ctx_kerberos_flags(unsigned n, std::uint32_t flags) {
+  const std::size_t end = mark();
+  kerberos_flags(flags);
+  wrap(ctx(n), end);
+}
+
+}  // namespace kdcperf::krb::der
