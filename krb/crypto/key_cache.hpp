@@ -1,0 +1,36 @@
+// Per-thread cache of UsageKeys for (long-term key, usage), so the hot path neither re-derives
+// keys nor re-initialises cipher and MAC state per message. Keyed by a keyed hash of the key
+// bytes (libsodium shorthash with a random per-cache secret), confirmed by a constant-time
+// comparison of the bytes, so a freed and reused Key address can never return another key's
+// state. Bounded: least recently used entries are evicted past `capacity`.
+#pragma once
+
+#include <cstddef>
+#include <memory>
+
+#include "krb/base/result.hpp"
+#include "krb/crypto/cipher.hpp"
+
+namespace kdcperf::krb::crypto {
+
+class KeyCache {
+ public:
+  explicit KeyCache(std::size_t capacity = 65536);
+  ~KeyCache();
+  KeyCache(const KeyCache&) = delete;
+  KeyCache& operator=(const KeyCache&) = delete;
+
+  // The prepared state for (key, usage), made on first use. The pointer stays valid until the
+  // entry is evicted: at most `capacity` further distinct get() calls later.
+  Result<const UsageKey*> get(const Key& key, KeyUsage usage);
+
+  std::size_t size() const;
+  std::size_t hits() const;
+  std::size_t misses() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace kdcperf::krb::crypto
