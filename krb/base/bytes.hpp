@@ -20,7 +20,9 @@ using Buffer = std::vector<std::byte>;
 inline const unsigned char* u8(ByteView v) {
   return reinterpret_cast<const unsigned char*>(v.data());
 }
-inline unsigned char* u8(MutableByteView v) { return reinterpret_cast<unsigned char*>(v.data()); }
+inline unsigned char* u8(MutableByteView v) {
+  return reinterpret_cast<unsigned char*>(v.data());
+}
 
 inline ByteView as_bytes(std::string_view s) {
   return {reinterpret_cast<const std::byte*>(s.data()), s.size()};

@@ -16,27 +16,27 @@ namespace kdcperf::krb {
 enum class Err : std::uint16_t {
   kOk = 0,
   // DER (krb/der)
-  kTruncated,           // a tag, length or content runs past the end of the input
-  kBadTag,              // the element is not the one the grammar expects here
-  kHighTagNumber,       // tag number >= 31 (never used by Kerberos)
-  kIndefiniteLength,    // BER indefinite form (0x80): not DER
-  kNonMinimalLength,    // long form where the short form fits, or leading zero length octets
-  kLengthTooLong,       // more than 4 length octets
-  kElementTooLarge,     // over Limits::max_element
-  kTooDeep,             // nesting over Limits::max_depth
-  kTooMany,             // SEQUENCE OF count over its limit
-  kTrailingData,        // bytes left after the last expected element
-  kBadInteger,          // empty, non-minimal, or out of range for the field
-  kBadTime,             // KerberosTime not exactly YYYYMMDDHHMMSSZ, or an invalid date
-  kBadString,           // a string with bytes the field does not allow
-  kBadBitString,        // BIT STRING with no unused-bits octet or an invalid count
-  kBadBoolean,          // BOOLEAN not 0x00/0xFF
-  kMissingField,        // a required field is absent
-  kBufferTooSmall,      // the writer ran out of its fixed output span
+  kTruncated,         // a tag, length or content runs past the end of the input
+  kBadTag,            // the element is not the one the grammar expects here
+  kHighTagNumber,     // tag number >= 31 (never used by Kerberos)
+  kIndefiniteLength,  // BER indefinite form (0x80): not DER
+  kNonMinimalLength,  // long form where the short form fits, or leading zero length octets
+  kLengthTooLong,     // more than 4 length octets
+  kElementTooLarge,   // over Limits::max_element
+  kTooDeep,           // nesting over Limits::max_depth
+  kTooMany,           // SEQUENCE OF count over its limit
+  kTrailingData,      // bytes left after the last expected element
+  kBadInteger,        // empty, non-minimal, or out of range for the field
+  kBadTime,           // KerberosTime not exactly YYYYMMDDHHMMSSZ, or an invalid date
+  kBadString,         // a string with bytes the field does not allow
+  kBadBitString,      // BIT STRING with no unused-bits octet or an invalid count
+  kBadBoolean,        // BOOLEAN not 0x00/0xFF
+  kMissingField,      // a required field is absent
+  kBufferTooSmall,    // the writer ran out of its fixed output span
   // Kerberos messages (krb/proto)
-  kBadPvno,             // pvno != 5
-  kBadMsgType,          // msg-type does not match the application tag
-  kUnsupported,         // a valid message or field this library does not handle
+  kBadPvno,      // pvno != 5
+  kBadMsgType,   // msg-type does not match the application tag
+  kUnsupported,  // a valid message or field this library does not handle
   // Crypto (krb/crypto)
   kUnknownEnctype,      // etype not implemented
   kBadKeyLength,        // key bytes wrong for the etype
@@ -46,8 +46,8 @@ enum class Err : std::uint16_t {
   kCryptoLibrary,       // OpenSSL or libsodium reported a failure
   kBadChecksumType,     // checksum type not implemented or not for this key
   // Files (krb/files)
-  kBadFileVersion,      // keytab/ccache version not supported
-  kBadFileFormat,       // a record inconsistent with its own lengths
+  kBadFileVersion,  // keytab/ccache version not supported
+  kBadFileFormat,   // a record inconsistent with its own lengths
   // Policy (kdc, loadgen)
   kNotFound,
   kInvalidArgument,
@@ -65,10 +65,10 @@ struct Error {
 template <class T>
 class [[nodiscard]] Result {
  public:
-  Result(const T& v) : err_{}, has_(true) { new (&value_) T(v); }  // NOLINT implicit
-  Result(T&& v) : err_{}, has_(true) { new (&value_) T(std::move(v)); }  // NOLINT implicit
+  Result(const T& v) : err_{}, has_(true) { new (&value_) T(v); }            // NOLINT implicit
+  Result(T&& v) : err_{}, has_(true) { new (&value_) T(std::move(v)); }      // NOLINT implicit
   Result(Err e, std::uint32_t offset = 0) : err_{e, offset}, has_(false) {}  // NOLINT implicit
-  Result(Error e) : err_(e), has_(false) {}  // NOLINT implicit
+  Result(Error e) : err_(e), has_(false) {}                                  // NOLINT implicit
   Result(const Result& o) : err_(o.err_), has_(o.has_) {
     if (has_) new (&value_) T(o.value_);
   }
@@ -89,9 +89,18 @@ class [[nodiscard]] Result {
   Err err() const { return err_.code; }
   Error error() const { return err_; }
 
-  T& value() & { check(); return value_; }
-  const T& value() const& { check(); return value_; }
-  T&& value() && { check(); return std::move(value_); }
+  T& value() & {
+    check();
+    return value_;
+  }
+  const T& value() const& {
+    check();
+    return value_;
+  }
+  T&& value() && {
+    check();
+    return std::move(value_);
+  }
   T& operator*() & { return value(); }
   const T& operator*() const& { return value(); }
   T&& operator*() && { return std::move(*this).value(); }
@@ -118,7 +127,7 @@ class [[nodiscard]] Status {
  public:
   Status() = default;
   Status(Err e, std::uint32_t offset = 0) : err_{e, offset} {}  // NOLINT implicit
-  Status(Error e) : err_(e) {}                                   // NOLINT implicit
+  Status(Error e) : err_(e) {}                                  // NOLINT implicit
   bool ok() const { return err_.code == Err::kOk; }
   explicit operator bool() const { return ok(); }
   Err err() const { return err_.code; }
@@ -128,7 +137,9 @@ class [[nodiscard]] Status {
   Error err_{};
 };
 
-inline Status ok_status() { return Status(); }
+inline Status ok_status() {
+  return Status();
+}
 
 }  // namespace kdcperf::krb
 
@@ -136,10 +147,10 @@ inline Status ok_status() { return Status(); }
 #define KRB_CONCAT_(a, b) KRB_CONCAT_INNER_(a, b)
 
 // Returns the error of a Status or Result expression from the enclosing function.
-#define KRB_RETURN_IF_ERROR(expr)                       \
-  do {                                                  \
-    auto&& krb_status_ = (expr);                        \
-    if (!krb_status_.ok()) return krb_status_.error();  \
+#define KRB_RETURN_IF_ERROR(expr)                      \
+  do {                                                 \
+    auto&& krb_status_ = (expr);                       \
+    if (!krb_status_.ok()) return krb_status_.error(); \
   } while (0)
 
 // KRB_ASSIGN_OR_RETURN(auto x, expr): declares x from a Result, or returns its error.

@@ -36,7 +36,9 @@ SecretBytes& SecretBytes::operator=(SecretBytes&& o) noexcept {
   return *this;
 }
 
-SecretBytes::~SecretBytes() { wipe(); }
+SecretBytes::~SecretBytes() {
+  wipe();
+}
 
 void SecretBytes::wipe() {
   secure_wipe(data_.get(), size_);

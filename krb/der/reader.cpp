@@ -135,7 +135,9 @@ Result<bool> Reader::read_boolean() {
   return Error{Err::kBadBoolean, at};
 }
 
-Result<ByteView> Reader::read_octet_string() { return read_primitive(kOctetString); }
+Result<ByteView> Reader::read_octet_string() {
+  return read_primitive(kOctetString);
+}
 
 Result<std::string_view> Reader::read_general_string() {
   const std::uint32_t at = offset();
@@ -148,7 +150,9 @@ Result<std::string_view> Reader::read_general_string() {
 }
 
 namespace {
-bool is_leap(std::int64_t y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
+bool is_leap(std::int64_t y) {
+  return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
 
 // Days from 1970-01-01 to y-m-d (proleptic Gregorian), Howard Hinnant's days_from_civil.
 std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d) {

@@ -57,9 +57,9 @@ class Reader {
   Result<ByteView> read_raw(Tag tag);
 
   // Primitive contents of the next element, by universal type. Each reads one whole element.
-  Result<std::int32_t> read_int32();          // INTEGER in [-2^31, 2^31-1]
-  Result<std::uint32_t> read_uint32();        // INTEGER in [0, 2^32-1]
-  Result<std::int64_t> read_int64();          // INTEGER in int64 range
+  Result<std::int32_t> read_int32();    // INTEGER in [-2^31, 2^31-1]
+  Result<std::uint32_t> read_uint32();  // INTEGER in [0, 2^32-1]
+  Result<std::int64_t> read_int64();    // INTEGER in int64 range
   // Kerberos nonce / UInt32 as peers really send it: an INTEGER in [-2^31, 2^32-1]. Heimdal
   // sends negative int32 nonces; a correct encoder sends values >= 2^31 in 5 bytes.
   Result<std::int64_t> read_nonce();

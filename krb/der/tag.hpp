@@ -23,8 +23,12 @@ inline constexpr Tag kGeneralizedTime = 0x18;
 inline constexpr Tag kGeneralString = 0x1b;
 
 // [n] EXPLICIT field of a SEQUENCE: context class, constructed.
-constexpr Tag ctx(unsigned n) { return static_cast<Tag>(kClassContext | kConstructed | n); }
+constexpr Tag ctx(unsigned n) {
+  return static_cast<Tag>(kClassContext | kConstructed | n);
+}
 // [APPLICATION n] message or type tag: application class, constructed.
-constexpr Tag app(unsigned n) { return static_cast<Tag>(kClassApplication | kConstructed | n); }
+constexpr Tag app(unsigned n) {
+  return static_cast<Tag>(kClassApplication | kConstructed | n);
+}
 
 }  // namespace kdcperf::krb::der

@@ -66,7 +66,8 @@ void Writer::raw(ByteView bytes) {
 void Writer::integer(std::int64_t v) {
   // Minimal two's complement: drop leading octets while the next one's top bit agrees.
   std::byte tmp[8];
-  for (int i = 0; i < 8; ++i) tmp[7 - i] = std::byte((static_cast<std::uint64_t>(v) >> (8 * i)) & 0xff);
+  for (int i = 0; i < 8; ++i)
+    tmp[7 - i] = std::byte((static_cast<std::uint64_t>(v) >> (8 * i)) & 0xff);
   std::size_t start = 0;
   while (start < 7) {
     const auto b = std::to_integer<unsigned>(tmp[start]);

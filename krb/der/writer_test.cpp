@@ -9,11 +9,16 @@ namespace kdcperf::krb::der {
 namespace {
 
 TEST(DerWriter, MinimalIntegers) {
-  const std::pair<std::int64_t, const char*> cases[] = {
-      {0, "020100"},           {127, "02017f"},          {128, "02020080"},
-      {-1, "0201ff"},          {-128, "020180"},         {-129, "0202ff7f"},
-      {256, "02020100"},       {0x7fffffff, "02047fffffff"},
-      {0xb3ca4322LL, "020500b3ca4322"},                  {-1294646494, "0204b2d54322"}};
+  const std::pair<std::int64_t, const char*> cases[] = {{0, "020100"},
+                                                        {127, "02017f"},
+                                                        {128, "02020080"},
+                                                        {-1, "0201ff"},
+                                                        {-128, "020180"},
+                                                        {-129, "0202ff7f"},
+                                                        {256, "02020100"},
+                                                        {0x7fffffff, "02047fffffff"},
+                                                        {0xb3ca4322LL, "020500b3ca4322"},
+                                                        {-1294646494, "0204b2d54322"}};
   for (auto [v, want] : cases) {
     Writer w;
     w.integer(v);
@@ -54,7 +59,11 @@ TEST(DerWriter, KerberosTimeAndFlags) {
   w.ctx_kerberos_time(0, 1795699947);
   w.wrap(kSequence, end);
   EXPECT_EQ(to_hex(w.view()),
-            "301c" "a011180f" + to_hex(as_bytes("20261126133227Z")) + "a1070305" "0050000010");
+            "301c"
+            "a011180f" +
+                to_hex(as_bytes("20261126133227Z")) +
+                "a1070305"
+                "0050000010");
   char s[15];
   format_kerberos_time(0, s);
   EXPECT_EQ(std::string_view(s, 15), "19700101000000Z");

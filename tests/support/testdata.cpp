@@ -45,8 +45,8 @@ krb::Buffer read_hex_file(std::string_view path) {
 }
 
 VectorBlock::~VectorBlock() {
-  for (const auto& [k, v] : attrs_) ADD_FAILURE() << "vector at line " << line_ << ": attribute "
-                                                 << k << " was never checked";
+  for (const auto& [k, v] : attrs_)
+    ADD_FAILURE() << "vector at line " << line_ << ": attribute " << k << " was never checked";
 }
 
 std::string VectorBlock::take(const std::string& key) {
@@ -60,7 +60,9 @@ std::string VectorBlock::take(const std::string& key) {
   return v;
 }
 
-krb::Buffer VectorBlock::take_hex(const std::string& key) { return hex(take(key)); }
+krb::Buffer VectorBlock::take_hex(const std::string& key) {
+  return hex(take(key));
+}
 
 std::vector<VectorBlock> read_vector_file(std::string_view path) {
   std::vector<VectorBlock> blocks;
