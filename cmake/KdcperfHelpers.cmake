@@ -27,13 +27,18 @@ function(kdcperf_target_defaults target)
   target_compile_features(${target} PUBLIC cxx_std_20)
 endfunction()
 
-# kdcperf_add_test(<name> SOURCES ... LIBS ...): a GoogleTest binary registered with ctest.
+# kdcperf_add_test(<name> [SERIAL] SOURCES ... LIBS ... LABELS ...): a GoogleTest binary registered with ctest.
 function(kdcperf_add_test name)
-  cmake_parse_arguments(T "" "" "SOURCES;LIBS;LABELS" ${ARGN})
+  cmake_parse_arguments(T "SERIAL" "" "SOURCES;LIBS;LABELS" ${ARGN})
   add_executable(${name} ${T_SOURCES})
   kdcperf_target_defaults(${name})
   target_link_libraries(${name} PRIVATE ${T_LIBS} GTest::gtest GTest::gtest_main GTest::gmock)
   target_compile_definitions(${name} PRIVATE KDCPERF_SOURCE_DIR="${PROJECT_SOURCE_DIR}"
                                              KDCPERF_BINARY_DIR="${PROJECT_BINARY_DIR}")
-  gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60 PROPERTIES LABELS "${T_LABELS}")
+  set(serial FALSE)
+  if(T_SERIAL)
+    set(serial TRUE)  # tests that start real KDCs and load runs: one at a time
+  endif()
+  gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60
+                       PROPERTIES LABELS "${T_LABELS}" RUN_SERIAL ${serial})
 endfunction()
