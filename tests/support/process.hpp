@@ -25,19 +25,19 @@ namespace kdcperf::testing {
 using EnvVars = std::vector<std::pair<std::string, std::string>>;
 
 struct RunOptions {
-  EnvVars env;                             // added to (or replacing in) the parent's environment
-  std::optional<std::string> stdin_data;   // written to the child's stdin, then EOF; else /dev/null
+  EnvVars env;                            // added to (or replacing in) the parent's environment
+  std::optional<std::string> stdin_data;  // written to the child's stdin, then EOF; else /dev/null
   std::chrono::milliseconds timeout{30'000};  // then SIGKILL; RunResult::timed_out is set
-  std::string cwd;                         // empty: inherit
+  std::string cwd;                            // empty: inherit
 };
 
 struct RunResult {
-  bool started = false;    // false: the program was not found or fork/exec failed (see out_err)
+  bool started = false;  // false: the program was not found or fork/exec failed (see out_err)
   bool timed_out = false;
-  int exit_code = -1;      // valid when the child exited normally
-  int term_signal = 0;     // nonzero when the child was killed by a signal
-  std::string out;         // everything the child wrote to stdout
-  std::string out_err;     // everything it wrote to stderr (or why it could not start)
+  int exit_code = -1;   // valid when the child exited normally
+  int term_signal = 0;  // nonzero when the child was killed by a signal
+  std::string out;      // everything the child wrote to stdout
+  std::string out_err;  // everything it wrote to stderr (or why it could not start)
 
   bool ok() const { return started && !timed_out && term_signal == 0 && exit_code == 0; }
   // One line for test failure messages: the status and the tail of stderr/stdout.
@@ -126,14 +126,14 @@ std::optional<std::string> read_text_file(const std::string& path);
 }  // namespace kdcperf::testing
 
 // In a test body (or a void function): skip, or fail under CI, when `name` is not installed.
-#define KDCPERF_REQUIRE_TOOL(name)                                                     \
-  do {                                                                                 \
-    const std::string kdcperf_tool_ = (name);                                          \
-    if (!::kdcperf::testing::tool_available(kdcperf_tool_)) {                          \
-      if (::kdcperf::testing::ci_mode()) {                                             \
+#define KDCPERF_REQUIRE_TOOL(name)                                                           \
+  do {                                                                                       \
+    const std::string kdcperf_tool_ = (name);                                                \
+    if (!::kdcperf::testing::tool_available(kdcperf_tool_)) {                                \
+      if (::kdcperf::testing::ci_mode()) {                                                   \
         FAIL() << "required peer tool '" << kdcperf_tool_ << "' is not installed (CI=true)"; \
-      } else {                                                                         \
-        GTEST_SKIP() << "peer tool '" << kdcperf_tool_ << "' is not installed";        \
-      }                                                                                \
-    }                                                                                  \
+      } else {                                                                               \
+        GTEST_SKIP() << "peer tool '" << kdcperf_tool_ << "' is not installed";              \
+      }                                                                                      \
+    }                                                                                        \
   } while (0)
