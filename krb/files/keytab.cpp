@@ -21,26 +21,19 @@ Result<ByteView> read_counted(WireReader& r) {
   KRB_ASSIGN_OR_RETURN(const std::uint16_t len, r.u16());
   if (len == 0) return Error{Err::kBadFileFormat, at};
   auto v = r.bytes(len);
-  // The record's own size said these bytes were there: running past it is inconsistent.
-  if (!v.ok()) return Error{Err::kBadFileFormat, at};
+  if (!v.ok()) return Error{Err::kTruncated, at};  // the length field is the culprit
   return v;
 }
 
-// Reads one entry from the bytes of one record (`record` excludes the size field).
+// Reads one entry from the bytes of one record (`record` excludes the size field). Reads stop
+// at the record's end, so kTruncated here means a field runs past the record.
 Result<KeytabEntry> read_entry(ByteView record, std::size_t record_offset, std::uint16_t version,
                                const KeytabLimits& limits) {
   const bool v1 = version == kKeytabVersion1;
   WireReader r(record, record_offset, v1 ? detail::kHostIsBigEndian : true);
-  // Inside a record, running out of bytes means the size field lied: kBadFileFormat.
-  auto inconsistent = [&r](Error e) {
-    return e.code == Err::kTruncated ? Error{Err::kBadFileFormat, e.offset} : e;
-  };
-
   KeytabEntry e;
   const std::uint32_t count_at = r.offset();
-  auto count = r.u16();
-  if (!count.ok()) return inconsistent(count.error());
-  std::size_t ncomp = *count;
+  KRB_ASSIGN_OR_RETURN(std::size_t ncomp, r.u16());
   if (v1) {
     // Version 1 counts the realm as a component.
     if (ncomp == 0) return Error{Err::kBadFileFormat, count_at};
@@ -59,20 +52,14 @@ Result<KeytabEntry> read_entry(ByteView record, std::size_t record_offset, std::
   if (v1) {
     e.principal.name_type = kNtUnknown;  // not stored in version 1
   } else {
-    auto nt = r.u32();
-    if (!nt.ok()) return inconsistent(nt.error());
-    e.principal.name_type = static_cast<std::int32_t>(*nt);
+    KRB_ASSIGN_OR_RETURN(const std::uint32_t name_type, r.u32());
+    e.principal.name_type = static_cast<std::int32_t>(name_type);
   }
-  auto timestamp = r.u32();
-  if (!timestamp.ok()) return inconsistent(timestamp.error());
-  e.timestamp = *timestamp;
-  auto kvno8 = r.u8();
-  if (!kvno8.ok()) return inconsistent(kvno8.error());
-  e.kvno = *kvno8;
-  auto enctype = r.u16();
-  if (!enctype.ok()) return inconsistent(enctype.error());
+  KRB_ASSIGN_OR_RETURN(e.timestamp, r.u32());
+  KRB_ASSIGN_OR_RETURN(e.kvno, r.u8());
+  KRB_ASSIGN_OR_RETURN(const std::uint16_t enctype, r.u16());
   // MIT reads the enctype into a krb5_int16, so 0xffff means -1.
-  e.enctype = static_cast<std::int16_t>(*enctype);
+  e.enctype = static_cast<std::int16_t>(enctype);
   KRB_ASSIGN_OR_RETURN(const ByteView key, read_counted(r));
   e.key = SecretBytes(key);
   // The 32-bit kvno (MIT 1.14+) follows when the record has room for it; zero there is
@@ -86,6 +73,36 @@ Result<KeytabEntry> read_entry(ByteView record, std::size_t record_offset, std::
 
 Status check_field(std::size_t len) {
   return (len == 0 || len > kMaxField) ? Status(Err::kInvalidArgument) : ok_status();
+}
+
+// Bytes of one 0x0502 record after its size field.
+std::size_t record_size(const KeytabEntry& e) {
+  std::size_t n = 2 + 2 + e.principal.realm.size();
+  for (const std::string& c : e.principal.components) n += 2 + c.size();
+  return n + 4 + 4 + 1 + 2 + 2 + e.key.size() + 4;
+}
+
+void serialize(WireWriter& w, std::span<const KeytabEntry> entries) {
+  w.u16(kKeytabVersion2);
+  for (const KeytabEntry& e : entries) {
+    const Principal& p = e.principal;
+    w.u32(static_cast<std::uint32_t>(record_size(e)));
+    w.u16(static_cast<std::uint16_t>(p.components.size()));
+    w.u16(static_cast<std::uint16_t>(p.realm.size()));
+    w.bytes(p.realm);
+    for (const std::string& c : p.components) {
+      w.u16(static_cast<std::uint16_t>(c.size()));
+      w.bytes(c);
+    }
+    w.u32(static_cast<std::uint32_t>(p.name_type));
+    w.u32(e.timestamp);
+    // MIT stores the low byte in the old field and the whole kvno after the key.
+    w.u8(static_cast<std::uint8_t>(e.kvno & 0xff));
+    w.u16(static_cast<std::uint16_t>(e.enctype));
+    w.u16(static_cast<std::uint16_t>(e.key.size()));
+    w.bytes(e.key.view());
+    w.u32(e.kvno);
+  }
 }
 
 }  // namespace
@@ -121,17 +138,19 @@ Result<std::vector<KeytabEntry>> read_keytab(ByteView file, const KeytabLimits& 
     if (entries.size() >= limits.max_entries) return Error{Err::kTooMany, size_at};
     const std::uint32_t record_at = r.offset();
     const ByteView record = r.bytes(record_size).value();
-    KRB_ASSIGN_OR_RETURN(KeytabEntry e, read_entry(record, record_at, version, limits));
-    entries.push_back(std::move(e));
+    auto e = read_entry(record, record_at, version, limits);
+    if (!e.ok()) {
+      // Inside a record, running out of bytes means the record's size field lied.
+      if (e.err() == Err::kTruncated) return Error{Err::kBadFileFormat, e.error().offset};
+      return e.error();
+    }
+    entries.push_back(std::move(e).value());
   }
   return entries;
 }
 
-Result<Buffer> write_keytab(std::span<const KeytabEntry> entries, const KeytabLimits& limits) {
+Result<SecretBytes> write_keytab(std::span<const KeytabEntry> entries, const KeytabLimits& limits) {
   if (entries.size() > limits.max_entries) return Err::kInvalidArgument;
-  Buffer out;
-  WireWriter w(out);
-  w.u16(kKeytabVersion2);
   for (const KeytabEntry& e : entries) {
     const Principal& p = e.principal;
     if (p.components.empty() || p.components.size() > limits.max_components)
@@ -142,29 +161,14 @@ Result<Buffer> write_keytab(std::span<const KeytabEntry> entries, const KeytabLi
     if (e.enctype < std::numeric_limits<std::int16_t>::min() ||
         e.enctype > std::numeric_limits<std::uint16_t>::max())
       return Err::kInvalidArgument;
-
-    const std::size_t size_at = w.size();
-    w.u32(0);  // patched below
-    const std::size_t start = w.size();
-    w.u16(static_cast<std::uint16_t>(p.components.size()));
-    w.u16(static_cast<std::uint16_t>(p.realm.size()));
-    w.bytes(p.realm);
-    for (const std::string& c : p.components) {
-      w.u16(static_cast<std::uint16_t>(c.size()));
-      w.bytes(c);
-    }
-    w.u32(static_cast<std::uint32_t>(p.name_type));
-    w.u32(e.timestamp);
-    // MIT stores the low byte in the old field and the whole kvno after the key.
-    w.u8(static_cast<std::uint8_t>(e.kvno & 0xff));
-    w.u16(static_cast<std::uint16_t>(e.enctype));
-    w.u16(static_cast<std::uint16_t>(e.key.size()));
-    w.bytes(e.key.view());
-    w.u32(e.kvno);
-    const std::size_t record_size = w.size() - start;
-    if (record_size > limits.max_record_size) return Err::kInvalidArgument;
-    w.patch_u32(size_at, static_cast<std::uint32_t>(record_size));
+    if (record_size(e) > limits.max_record_size) return Err::kInvalidArgument;
   }
+  WireWriter counter;
+  serialize(counter, entries);
+  SecretBytes out(counter.size());
+  WireWriter w(out.mutable_view());
+  serialize(w, entries);
+  if (!w.ok() || w.size() != out.size()) return Err::kInvalidArgument;  // unreachable
   return out;
 }
 

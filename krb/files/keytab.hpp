@@ -45,6 +45,11 @@ struct KeytabEntry {
   std::uint32_t kvno = 0;       // the 32-bit kvno when present, else the 8-bit one
   std::int32_t enctype = 0;     // 16 bits in the file, sign-extended as MIT does
   SecretBytes key;
+
+  // A deep copy (the key is move-only).
+  KeytabEntry clone() const {
+    return KeytabEntry{principal, timestamp, kvno, enctype, key.clone()};
+  }
 };
 
 // Decodes a whole keytab file. Stricter than MIT where MIT silently stops reading: a record
@@ -62,7 +67,8 @@ Result<std::vector<KeytabEntry>> read_keytab(ByteView file,
 // writing; callers pass it in). Entries that MIT could not read back are rejected with
 // kInvalidArgument: no components, an empty realm, component or key, a field over 32767 bytes,
 // an enctype outside [-32768, 65535], or over the limits.
-Result<Buffer> write_keytab(std::span<const KeytabEntry> entries,
-                            const KeytabLimits& limits = kDefaultKeytabLimits);
+// The output holds keys, so it comes back as SecretBytes (wiped when dropped).
+Result<SecretBytes> write_keytab(std::span<const KeytabEntry> entries,
+                                 const KeytabLimits& limits = kDefaultKeytabLimits);
 
 }  // namespace kdcperf::krb::files

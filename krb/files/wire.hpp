@@ -4,12 +4,13 @@
 // WireReader is a bounded cursor over a byte span: every read checks what remains first and
 // returns an Error carrying the absolute offset of the field that failed, so a test can point
 // at the byte. Old format versions store integers in host byte order (keytab 0x0501, ccache
-// v1/v2), so the byte order is a parameter. WireWriter appends big-endian fields to a Buffer.
+// v1/v2), so the byte order is a parameter. WireWriter writes big-endian fields into a span.
 #pragma once
 
 #include <bit>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <string_view>
 
@@ -73,38 +74,55 @@ class WireReader {
   bool big_endian_;
 };
 
-// True when this machine stores integers little-endian (the byte order of the "host order"
-// format versions written here).
+// The byte order of this machine: the "host order" format versions (keytab 0x0501) are read
+// as a file written on a machine like this one.
 inline constexpr bool kHostIsBigEndian = std::endian::native == std::endian::big;
 
+// Appends big-endian fields to a fixed span. Serializers run twice: first with no output
+// (a null span) to count the bytes, then into storage of exactly that size. Key material is
+// written straight into SecretBytes that way, never through a growing vector whose old
+// allocations would keep copies of the keys.
 class WireWriter {
  public:
-  explicit WireWriter(Buffer& out) : out_(out) {}
+  WireWriter() = default;  // counting only
+  explicit WireWriter(MutableByteView out) : out_(out) {}
 
-  void u8(std::uint8_t v) { out_.push_back(std::byte(v)); }
+  void u8(std::uint8_t v) {
+    if (std::byte* p = take(1)) p[0] = std::byte(v);
+  }
   void u16(std::uint16_t v) {
-    const std::size_t at = grow(2);
-    store_be16(out_.data() + at, v);
+    if (std::byte* p = take(2)) store_be16(p, v);
   }
   void u32(std::uint32_t v) {
-    const std::size_t at = grow(4);
-    store_be32(out_.data() + at, v);
+    if (std::byte* p = take(4)) store_be32(p, v);
   }
-  void bytes(ByteView v) { out_.insert(out_.end(), v.begin(), v.end()); }
+  void bytes(ByteView v) {
+    std::byte* p = take(v.size());
+    if (p != nullptr && !v.empty()) std::memcpy(p, v.data(), v.size());
+  }
   void bytes(std::string_view s) { bytes(as_bytes(s)); }
-  std::size_t size() const { return out_.size(); }
-  // Overwrites 4 bytes at `at` (a length patched after the record is written).
-  void patch_u32(std::size_t at, std::uint32_t v) { store_be32(out_.data() + at, v); }
+  std::size_t size() const { return pos_; }
+  // False if a writing pass ran past its span (the counting pass disagreed: a bug).
+  bool ok() const { return ok_; }
 
  private:
-  std::size_t grow(std::size_t n) {
-    const std::size_t at = out_.size();
-    out_.resize(at + n);
-    return at;
+  std::byte* take(std::size_t n) {
+    const std::size_t at = pos_;
+    pos_ += n;
+    if (out_.empty()) return nullptr;
+    if (pos_ > out_.size()) {
+      ok_ = false;
+      return nullptr;
+    }
+    return out_.data() + at;
   }
-  Buffer& out_;
+  MutableByteView out_;
+  std::size_t pos_ = 0;
+  bool ok_ = true;
 };
 
-inline std::string to_string(ByteView v) { return std::string(as_chars(v)); }
+inline std::string to_string(ByteView v) {
+  return std::string(as_chars(v));
+}
 
 }  // namespace kdcperf::krb::files::detail
