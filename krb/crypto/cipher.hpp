@@ -4,7 +4,10 @@
 //     plaintext.size() + seal_overhead(etype) bytes; returns the bytes written.
 //   - open verifies the MAC in constant time before releasing any plaintext; on failure out is
 //     zeroed and Err::kIntegrityFailed returned; returns the plaintext length.
-//   - in and out may alias only if they are the same span.
+//   - in and out may alias only if they start at the same byte (in place); then out must
+//     cover the longer of the two (seal: plaintext + overhead; open: the whole ciphertext).
+//     Any other overlap is Err::kInvalidArgument.
+//   - UsageKey owns OpenSSL contexts and is used without locks: one thread at a time.
 #pragma once
 
 #include <cstddef>
@@ -53,6 +56,11 @@ Result<std::size_t> open(const UsageKey& key, ByteView ciphertext, MutableByteVi
 Result<std::size_t> make_checksum(const UsageKey& key, ByteView data, MutableByteView out);
 // Constant-time verification; Err::kIntegrityFailed on mismatch.
 Status verify_checksum(const UsageKey& key, ByteView data, ByteView mac);
+
+// One-shot checksum forms (derive Kc / Ksign per call).
+Result<std::size_t> make_checksum_once(const Key& key, KeyUsage usage, ByteView data,
+                                       MutableByteView out);
+Status verify_checksum_once(const Key& key, KeyUsage usage, ByteView data, ByteView mac);
 
 // One-shot forms that derive everything per call: the slow reference the benchmarks compare
 // against, and convenient for cold paths (kinit, tests).

@@ -1,0 +1,107 @@
+#include "krb/crypto/key_cache.hpp"
+
+#include <gtest/gtest.h>
+
+#include "krb/crypto/string_to_key.hpp"
+
+namespace kdcperf::krb::crypto {
+namespace {
+
+Key random_key(Enctype e, std::uint64_t seed) {
+  DeterministicRng rng(seed);
+  return std::move(make_random_key(e, rng)).value();
+}
+
+TEST(KeyCache, HitReturnsTheSamePointerAndCounts) {
+  KeyCache cache(16);
+  const Key key = random_key(Enctype::AES256_CTS_HMAC_SHA1_96, 1);
+  auto a = cache.get(key, KeyUsage::AS_REP_ENC_PART);
+  ASSERT_TRUE(a.ok());
+  auto b = cache.get(key, KeyUsage::AS_REP_ENC_PART);
+  ASSERT_TRUE(b.ok());
+  EXPECT_EQ(*a, *b);
+  // A different Key object with the same bytes is the same entry: keyed by content.
+  const Key copy = key.clone();
+  auto c = cache.get(copy, KeyUsage::AS_REP_ENC_PART);
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(*a, *c);
+  EXPECT_EQ(cache.size(), 1u);
+  EXPECT_EQ(cache.misses(), 1u);
+  EXPECT_EQ(cache.hits(), 2u);
+  EXPECT_EQ((*a)->usage(), KeyUsage::AS_REP_ENC_PART);
+  EXPECT_EQ((*a)->etype(), Enctype::AES256_CTS_HMAC_SHA1_96);
+}
+
+TEST(KeyCache, DifferentUsageKeyOrEnctypeAreDifferentEntries) {
+  KeyCache cache(16);
+  const Key k1 = random_key(Enctype::AES128_CTS_HMAC_SHA1_96, 2);
+  const Key k2 = random_key(Enctype::AES128_CTS_HMAC_SHA1_96, 3);
+  // Same 16 bytes under another enctype.
+  const Key k1_sha2{Enctype::AES128_CTS_HMAC_SHA256_128, k1.bytes.clone()};
+  auto a = cache.get(k1, KeyUsage::AS_REP_ENC_PART);
+  auto b = cache.get(k1, KeyUsage::KDC_REP_TICKET);
+  auto c = cache.get(k2, KeyUsage::AS_REP_ENC_PART);
+  auto d = cache.get(k1_sha2, KeyUsage::AS_REP_ENC_PART);
+  ASSERT_TRUE(a.ok() && b.ok() && c.ok() && d.ok());
+  EXPECT_NE(*a, *b);
+  EXPECT_NE(*a, *c);
+  EXPECT_NE(*a, *d);
+  EXPECT_NE(*b, *c);
+  EXPECT_EQ(cache.size(), 4u);
+  EXPECT_EQ(cache.misses(), 4u);
+  EXPECT_EQ(cache.hits(), 0u);
+}
+
+TEST(KeyCache, EvictsLeastRecentlyUsed) {
+  KeyCache cache(2);
+  const Key a = random_key(Enctype::AES256_CTS_HMAC_SHA384_192, 10);
+  const Key b = random_key(Enctype::AES256_CTS_HMAC_SHA384_192, 11);
+  const Key c = random_key(Enctype::AES256_CTS_HMAC_SHA384_192, 12);
+  const auto u = KeyUsage::AS_REQ_PA_ENC_TIMESTAMP;
+  ASSERT_TRUE(cache.get(a, u).ok());
+  ASSERT_TRUE(cache.get(b, u).ok());
+  ASSERT_TRUE(cache.get(a, u).ok());  // a is now the most recent
+  ASSERT_TRUE(cache.get(c, u).ok());  // evicts b
+  EXPECT_EQ(cache.size(), 2u);
+  EXPECT_EQ(cache.misses(), 3u);
+  ASSERT_TRUE(cache.get(a, u).ok());
+  EXPECT_EQ(cache.hits(), 2u);  // a stayed
+  ASSERT_TRUE(cache.get(b, u).ok());
+  EXPECT_EQ(cache.misses(), 4u);  // b had gone
+  EXPECT_EQ(cache.size(), 2u);
+}
+
+TEST(KeyCache, ManyEntriesStayBounded) {
+  KeyCache cache(8);
+  for (std::uint64_t i = 0; i < 100; ++i) {
+    ASSERT_TRUE(cache.get(random_key(Enctype::RC4_HMAC, i), KeyUsage::AS_REP_ENC_PART).ok());
+    EXPECT_LE(cache.size(), 8u);
+  }
+  EXPECT_EQ(cache.misses(), 100u);
+}
+
+TEST(KeyCache, CachedStateEncryptsLikeAFreshOne) {
+  KeyCache cache;
+  const Key key = random_key(Enctype::RC4_HMAC, 30);
+  auto uk = cache.get(key, KeyUsage::AS_REP_ENC_PART);
+  ASSERT_TRUE(uk.ok());
+  const Buffer pt(33, std::byte{7});
+  Buffer ct(pt.size() + (*uk)->overhead()), out(pt.size());
+  DeterministicRng rng(1);
+  ASSERT_TRUE(seal(**uk, pt, ct, rng).ok());
+  ASSERT_TRUE(open_once(key, KeyUsage::AS_REP_ENC_PART, ct, out).ok());
+  EXPECT_EQ(out, pt);
+}
+
+TEST(KeyCache, BadKeysAreErrorsAndNotCached) {
+  KeyCache cache;
+  EXPECT_EQ(
+      cache.get(Key{Enctype::AES256_CTS_HMAC_SHA1_96, SecretBytes(16)}, KeyUsage::AS_REQ).err(),
+      Err::kBadKeyLength);
+  EXPECT_EQ(cache.get(Key{static_cast<Enctype>(1), SecretBytes(8)}, KeyUsage::AS_REQ).err(),
+            Err::kUnknownEnctype);
+  EXPECT_EQ(cache.size(), 0u);
+}
+
+}  // namespace
+}  // namespace kdcperf::krb::crypto
