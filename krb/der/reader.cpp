@@ -9,46 +9,6 @@ std::optional<Tag> Reader::peek_tag() const {
   return static_cast<Tag>(data_[0]);
 }
 
-Status Reader::parse_header(Tag* tag, std::size_t* header_len, std::size_t* content_len) const {
-  if (size_ < 2) return error_here(Err::kTruncated);
-  const auto t = static_cast<Tag>(data_[0]);
-  if ((t & 0x1f) == 0x1f) return error_here(Err::kHighTagNumber);
-  const auto first = std::to_integer<unsigned>(data_[1]);
-  std::size_t len = 0;
-  std::size_t hdr = 2;
-  if (first < 0x80) {
-    len = first;
-  } else if (first == 0x80) {
-    return error_here(Err::kIndefiniteLength);
-  } else {
-    const std::size_t n = first & 0x7f;
-    if (n > 4) return error_here(Err::kLengthTooLong);
-    if (size_ < 2 + n) return error_here(Err::kTruncated);
-    if (data_[2] == std::byte{0}) return error_here(Err::kNonMinimalLength);
-    for (std::size_t i = 0; i < n; ++i) len = (len << 8) | std::to_integer<unsigned>(data_[2 + i]);
-    if (len < 0x80) return error_here(Err::kNonMinimalLength);
-    hdr = 2 + n;
-  }
-  if (len > limits_->max_element) return error_here(Err::kElementTooLarge);
-  if (len > size_ - hdr) return error_here(Err::kTruncated);
-  *tag = t;
-  *header_len = hdr;
-  *content_len = len;
-  return ok_status();
-}
-
-Result<Reader> Reader::read(Tag tag) {
-  Tag t = 0;
-  std::size_t hdr = 0, len = 0;
-  KRB_RETURN_IF_ERROR(parse_header(&t, &hdr, &len));
-  if (t != tag) return error_here(Err::kBadTag);
-  if (depth_ + 1 > limits_->max_depth) return error_here(Err::kTooDeep);
-  Reader child(data_ + hdr, len, base_, limits_, depth_ + 1);
-  data_ += hdr + len;
-  size_ -= hdr + len;
-  return child;
-}
-
 Result<std::optional<Reader>> Reader::read_optional(Tag tag) {
   if (!next_is(tag)) return std::optional<Reader>{};
   KRB_ASSIGN_OR_RETURN(Reader r, read(tag));
@@ -69,53 +29,6 @@ Result<ByteView> Reader::read_any(Tag* tag_out) {
 Result<ByteView> Reader::read_raw(Tag tag) {
   if (size_ > 0 && static_cast<Tag>(data_[0]) != tag) return error_here(Err::kBadTag);
   return read_any();
-}
-
-Result<ByteView> Reader::read_primitive(Tag tag) {
-  Tag t = 0;
-  std::size_t hdr = 0, len = 0;
-  KRB_RETURN_IF_ERROR(parse_header(&t, &hdr, &len));
-  if (t != tag) return error_here(Err::kBadTag);
-  ByteView contents{data_ + hdr, len};
-  data_ += hdr + len;
-  size_ -= hdr + len;
-  return contents;
-}
-
-Result<std::int64_t> decode_integer(ByteView c, std::uint32_t offset) {
-  if (c.empty() || c.size() > 8) return Error{Err::kBadInteger, offset};
-  const auto b0 = std::to_integer<unsigned>(c[0]);
-  if (c.size() > 1) {
-    const auto b1 = std::to_integer<unsigned>(c[1]);
-    // X.690 §8.3.2: the first nine bits must not be all zeros or all ones.
-    if ((b0 == 0x00 && (b1 & 0x80) == 0) || (b0 == 0xff && (b1 & 0x80) != 0)) {
-      return Error{Err::kBadInteger, offset};
-    }
-  }
-  std::uint64_t v = (b0 & 0x80) ? ~std::uint64_t{0} : 0;  // sign extension
-  for (std::byte b : c) v = (v << 8) | std::to_integer<std::uint64_t>(b);
-  return static_cast<std::int64_t>(v);
-}
-
-Result<std::int64_t> Reader::read_int64() {
-  const std::uint32_t at = offset();
-  KRB_ASSIGN_OR_RETURN(ByteView c, read_primitive(kInteger));
-  return decode_integer(c, at);
-}
-
-Result<std::int32_t> Reader::read_int32() {
-  const std::uint32_t at = offset();
-  KRB_ASSIGN_OR_RETURN(std::int64_t v, read_int64());
-  if (v < std::numeric_limits<std::int32_t>::min() || v > std::numeric_limits<std::int32_t>::max())
-    return Error{Err::kBadInteger, at};
-  return static_cast<std::int32_t>(v);
-}
-
-Result<std::uint32_t> Reader::read_uint32() {
-  const std::uint32_t at = offset();
-  KRB_ASSIGN_OR_RETURN(std::int64_t v, read_int64());
-  if (v < 0 || v > std::numeric_limits<std::uint32_t>::max()) return Error{Err::kBadInteger, at};
-  return static_cast<std::uint32_t>(v);
 }
 
 Result<std::int64_t> Reader::read_nonce() {
@@ -207,11 +120,6 @@ Result<std::uint32_t> Reader::read_kerberos_flags() {
     if (1 + i < c.size()) flags |= std::to_integer<std::uint32_t>(c[1 + i]);
   }
   return flags;
-}
-
-Status Reader::expect_end() const {
-  if (size_ != 0) return error_here(Err::kTrailingData);
-  return ok_status();
 }
 
 }  // namespace kdcperf::krb::der

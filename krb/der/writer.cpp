@@ -19,43 +19,21 @@ void Writer::reset() {
   ok_ = true;
 }
 
-std::byte* Writer::prepend(std::size_t n) {
+std::byte* Writer::prepend_slow(std::size_t n) {
   if (!ok_) return nullptr;
-  if (pos_ < n) {
-    if (!growable_) {
-      ok_ = false;
-      return nullptr;
-    }
-    const std::size_t used = size();
-    const std::size_t new_cap = std::max(capacity_ * 2, used + n + 256);
-    Buffer bigger(new_cap);
-    if (used != 0) std::memcpy(bigger.data() + new_cap - used, data_ + pos_, used);
-    owned_.swap(bigger);
-    data_ = owned_.data();
-    capacity_ = new_cap;
-    pos_ = new_cap - used;
+  if (!growable_) {
+    ok_ = false;
+    return nullptr;
   }
-  pos_ -= n;
+  const std::size_t used = size();
+  const std::size_t new_cap = std::max(capacity_ * 2, used + n + 256);
+  Buffer bigger(new_cap);
+  if (used != 0) std::memcpy(bigger.data() + new_cap - used, data_ + pos_, used);
+  owned_.swap(bigger);
+  data_ = owned_.data();
+  capacity_ = new_cap;
+  pos_ = new_cap - used - n;
   return data_ + pos_;
-}
-
-void Writer::prepend_length(std::size_t len) {
-  if (len < 0x80) {
-    if (auto* p = prepend(1)) p[0] = std::byte(len);
-    return;
-  }
-  std::size_t n = 0;
-  for (std::size_t v = len; v != 0; v >>= 8) ++n;
-  if (auto* p = prepend(n + 1)) {
-    p[0] = std::byte(0x80 | n);
-    for (std::size_t i = 0; i < n; ++i) p[n - i] = std::byte((len >> (8 * i)) & 0xff);
-  }
-}
-
-void Writer::wrap(Tag tag, std::size_t mark) {
-  if (!ok_) return;
-  prepend_length(size() - mark);
-  if (auto* p = prepend(1)) p[0] = std::byte(tag);
 }
 
 void Writer::raw(ByteView bytes) {

@@ -62,7 +62,14 @@ class Writer {
 
  private:
   // Returns where to write n bytes (at data_ + pos_ after the call), or nullptr.
-  std::byte* prepend(std::size_t n);
+  std::byte* prepend(std::size_t n) {
+    if (ok_ && pos_ >= n) {
+      pos_ -= n;
+      return data_ + pos_;
+    }
+    return prepend_slow(n);
+  }
+  std::byte* prepend_slow(std::size_t n);  // grows, or sets the sticky error
   void prepend_length(std::size_t len);
 
   Buffer owned_;
@@ -72,6 +79,25 @@ class Writer {
   bool growable_ = true;
   bool ok_ = true;
 };
+
+inline void Writer::prepend_length(std::size_t len) {
+  if (len < 0x80) {
+    if (auto* p = prepend(1)) p[0] = std::byte(len);
+    return;
+  }
+  std::size_t n = 0;
+  for (std::size_t v = len; v != 0; v >>= 8) ++n;
+  if (auto* p = prepend(n + 1)) {
+    p[0] = std::byte(0x80 | n);
+    for (std::size_t i = 0; i < n; ++i) p[n - i] = std::byte((len >> (8 * i)) & 0xff);
+  }
+}
+
+inline void Writer::wrap(Tag tag, std::size_t mark) {
+  if (!ok_) return;
+  prepend_length(size() - mark);
+  if (auto* p = prepend(1)) p[0] = std::byte(tag);
+}
 
 // Formats Unix seconds as "YYYYMMDDHHMMSSZ" into out (15 bytes). Years are clamped to 0..9999.
 void format_kerberos_time(std::int64_t unix_seconds, char out[15]);
