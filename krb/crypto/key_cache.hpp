@@ -15,7 +15,9 @@ namespace kdcperf::krb::crypto {
 
 class KeyCache {
  public:
-  explicit KeyCache(std::size_t capacity = 65536);
+  // A UsageKey holds derived keys, HMAC states and AES contexts: 1-3 KiB. The default bounds a
+  // worker's cache near 16-48 MiB; callers with a known working set pass their own.
+  explicit KeyCache(std::size_t capacity = 16384);
   ~KeyCache();
   KeyCache(const KeyCache&) = delete;
   KeyCache& operator=(const KeyCache&) = delete;
