@@ -113,7 +113,9 @@ Result<Buffer> prf(const Key& key, ByteView input) {
     AesCts cipher;
     KRB_RETURN_IF_ERROR(cipher.set_key(dk.view()));
     Buffer out(kAesBlock);
-    KRB_RETURN_IF_ERROR(cipher.encrypt(kZeroIv, tmp, out));
+    const Status st = cipher.encrypt(kZeroIv, tmp, out);
+    secure_wipe(tmp.data(), tmp.size());
+    KRB_RETURN_IF_ERROR(st);
     return out;
   }
   if (is_rfc8009(key.etype)) {

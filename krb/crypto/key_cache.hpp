@@ -23,7 +23,8 @@ class KeyCache {
   KeyCache& operator=(const KeyCache&) = delete;
 
   // The prepared state for (key, usage), made on first use. The pointer stays valid until the
-  // entry is evicted: at most `capacity` further distinct get() calls later.
+  // entry is evicted, which can happen on the next get() that misses: a caller holding several
+  // pointers at once (a batch) must use a capacity of at least the batch's distinct keys.
   Result<const UsageKey*> get(const Key& key, KeyUsage usage);
 
   std::size_t size() const;

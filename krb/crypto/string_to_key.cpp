@@ -13,9 +13,7 @@ namespace {
 
 // RFC 4757 §2 wants the password as UTF-16LE ("unicode"). Strict UTF-8 decoding: overlong
 // forms, surrogates and values past U+10FFFF are errors rather than guesses.
-Result<Buffer> utf8_to_utf16le(std::string_view s) {
-  Buffer out;
-  out.reserve(s.size() * 2);
+Status utf8_to_utf16le_into(std::string_view s, Buffer& out) {
   auto put = [&out](std::uint32_t u) {
     out.push_back(std::byte(u & 0xff));
     out.push_back(std::byte(u >> 8));
@@ -57,6 +55,18 @@ Result<Buffer> utf8_to_utf16le(std::string_view s) {
       put(cp);
     }
     i += len;
+  }
+  return ok_status();
+}
+
+// The output is a password in another form: wiped on every path but success. Never grows
+// past its reservation (UTF-16 needs at most two bytes per UTF-8 byte), so no copy is freed.
+Result<Buffer> utf8_to_utf16le(std::string_view s) {
+  Buffer out;
+  out.reserve(s.size() * 2);
+  if (Status st = utf8_to_utf16le_into(s, out); !st.ok()) {
+    secure_wipe(out.data(), out.size());
+    return st.error();
   }
   return out;
 }

@@ -48,8 +48,25 @@ Result<bool> Reader::read_boolean() {
   return Error{Err::kBadBoolean, at};
 }
 
+Result<bool> Reader::read_boolean_ber() {
+  const std::uint32_t at = offset();
+  KRB_ASSIGN_OR_RETURN(ByteView c, read_primitive(kBoolean));
+  if (c.size() != 1) return Error{Err::kBadBoolean, at};
+  return c[0] != std::byte{0x00};
+}
+
 Result<ByteView> Reader::read_octet_string() {
   return read_primitive(kOctetString);
+}
+
+Result<std::string_view> Reader::read_general_string_nul_terminated() {
+  const std::uint32_t at = offset();
+  KRB_ASSIGN_OR_RETURN(ByteView c, read_primitive(kGeneralString));
+  if (!c.empty() && c.back() == std::byte{0}) c = c.first(c.size() - 1);
+  for (std::byte b : c) {
+    if (b == std::byte{0}) return Error{Err::kBadString, at};
+  }
+  return as_chars(c);
 }
 
 Result<std::string_view> Reader::read_general_string() {

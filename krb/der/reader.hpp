@@ -65,8 +65,13 @@ class Reader {
   // sends negative int32 nonces; a correct encoder sends values >= 2^31 in 5 bytes.
   Result<std::int64_t> read_nonce();
   Result<bool> read_boolean();
+  // BER's BOOLEAN: any nonzero octet is TRUE (MIT decodes KERB-PA-PAC-REQUEST this way).
+  Result<bool> read_boolean_ber();
   Result<ByteView> read_octet_string();
   Result<std::string_view> read_general_string();  // KerberosString: bytes, no NUL
+  // e-text as old MIT KDCs send it (strlen + 1: one trailing NUL, which is dropped). Only for
+  // informational text; names and realms stay strict.
+  Result<std::string_view> read_general_string_nul_terminated();
   // KerberosTime: exactly "YYYYMMDDHHMMSSZ" (RFC 4120 §5.2.3); "19700101000000Z" is 0.
   Result<std::int64_t> read_kerberos_time();
   // KerberosFlags: BIT STRING of any length (MIT decodes any); bits 0..31 returned in a

@@ -122,6 +122,19 @@ TEST(DerReader, GeneralStringRejectsNul) {
   EXPECT_EQ(Reader(hex("1b03 610062")).read_general_string().err(), Err::kBadString);
 }
 
+// Old MIT KDCs send e-text as strlen + 1 bytes: one trailing NUL is tolerated (and dropped)
+// for that field only; an embedded NUL is still refused.
+TEST(DerReader, NulTerminatedTextAndBerBoolean) {
+  EXPECT_EQ(
+      *Reader(hex("1b0f 4e45454445445f50524541555448 00")).read_general_string_nul_terminated(),
+      "NEEDED_PREAUTH");
+  EXPECT_EQ(Reader(hex("1b03 610062")).read_general_string_nul_terminated().err(), Err::kBadString);
+  EXPECT_EQ(Reader(hex("1b03 616200")).read_general_string().err(), Err::kBadString);
+  EXPECT_TRUE(*Reader(hex("0101 01")).read_boolean_ber());
+  EXPECT_FALSE(*Reader(hex("0101 00")).read_boolean_ber());
+  EXPECT_EQ(Reader(hex("0101 01")).read_boolean().err(), Err::kBadBoolean);
+}
+
 TEST(DerReader, OptionalField) {
   const Buffer in = hex("a103020105");
   Reader r(in);

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cstring>
 
+#include "krb/base/secret.hpp"
+
 namespace kdcperf::krb::der {
 
 Writer::Writer(std::size_t initial_capacity) : owned_(initial_capacity) {
@@ -13,6 +15,15 @@ Writer::Writer(std::size_t initial_capacity) : owned_(initial_capacity) {
 
 Writer::Writer(MutableByteView fixed)
     : data_(fixed.data()), capacity_(fixed.size()), pos_(fixed.size()), growable_(false) {}
+
+Writer::~Writer() {
+  if (growable_) secure_wipe(owned_.data(), owned_.size());
+}
+
+void Writer::wipe_and_reset() {
+  secure_wipe(data_ + pos_, size());
+  reset();
+}
 
 void Writer::reset() {
   pos_ = capacity_;
@@ -30,6 +41,7 @@ std::byte* Writer::prepend_slow(std::size_t n) {
   Buffer bigger(new_cap);
   if (used != 0) std::memcpy(bigger.data() + new_cap - used, data_ + pos_, used);
   owned_.swap(bigger);
+  secure_wipe(bigger.data(), bigger.size());  // the old storage may hold key plaintext
   data_ = owned_.data();
   capacity_ = new_cap;
   pos_ = new_cap - used - n;
@@ -81,7 +93,11 @@ void Writer::general_string(std::string_view v) {
 }
 
 void format_kerberos_time(std::int64_t t, char out[15]) {
-  // civil_from_days (Howard Hinnant), then clamp to four-digit years.
+  // Years 0..9999 only; clamping first also keeps the day arithmetic below from overflowing.
+  constexpr std::int64_t kYear0 = -62167219200LL, kYear10000 = 253402300800LL;
+  if (t < kYear0) t = kYear0;
+  if (t >= kYear10000) t = kYear10000 - 1;
+  // civil_from_days (Howard Hinnant).
   std::int64_t days = t >= 0 ? t / 86400 : (t - 86399) / 86400;
   std::int64_t secs = t - days * 86400;
   days += 719468;
@@ -94,14 +110,9 @@ void format_kerberos_time(std::int64_t t, char out[15]) {
   const unsigned d = doy - (153 * mp + 2) / 5 + 1;
   const unsigned m = mp < 10 ? mp + 3 : mp - 9;
   y += m <= 2;
-  unsigned mo = m, dd = d;
-  auto hh = static_cast<unsigned>(secs / 3600), mi = static_cast<unsigned>(secs / 60 % 60),
-       ss = static_cast<unsigned>(secs % 60);
-  if (y < 0) {
-    y = 0, mo = 1, dd = 1, hh = 0, mi = 0, ss = 0;
-  } else if (y > 9999) {
-    y = 9999, mo = 12, dd = 31, hh = 23, mi = 59, ss = 59;
-  }
+  const unsigned mo = m, dd = d;
+  const auto hh = static_cast<unsigned>(secs / 3600), mi = static_cast<unsigned>(secs / 60 % 60),
+             ss = static_cast<unsigned>(secs % 60);
   auto put = [&](int at, unsigned v, int n) {
     for (int i = n - 1; i >= 0; --i, v /= 10) out[at + i] = static_cast<char>('0' + v % 10);
   };

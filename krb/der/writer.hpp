@@ -29,11 +29,16 @@ class Writer {
  public:
   explicit Writer(std::size_t initial_capacity = 1024);
   explicit Writer(MutableByteView fixed);
+  ~Writer();
   Writer(const Writer&) = delete;
   Writer& operator=(const Writer&) = delete;
 
   // Forgets the content; keeps the storage.
   void reset();
+  // Zeroes what was written, then reset(). Call it after encoding a plaintext that holds a
+  // key (EncTicketPart, EncASRepPart). Storage the writer frees on growth or destruction is
+  // always wiped, so keys never return to the heap.
+  void wipe_and_reset();
   std::size_t size() const { return capacity_ - pos_; }
   std::size_t mark() const { return size(); }
   ByteView view() const { return {data_ + pos_, size()}; }

@@ -73,6 +73,16 @@ TEST(DerWriter, KerberosTimeAndFlags) {
   EXPECT_EQ(std::string_view(s, 15), "99991231235959Z");
 }
 
+TEST(DerWriter, WipeAndResetZeroesWhatWasWritten) {
+  Writer w(64);
+  w.octet_string(as_bytes("session-key-bytes"));
+  const std::byte* start = w.view().data();
+  const std::size_t n = w.size();
+  w.wipe_and_reset();
+  EXPECT_EQ(w.size(), 0u);
+  for (std::size_t i = 0; i < n; ++i) EXPECT_EQ(start[i], std::byte{0}) << i;
+}
+
 TEST(DerWriter, ReuseAcrossMessagesKeepsStorage) {
   Writer w(64);
   w.octet_string(Buffer(1000, std::byte{1}));

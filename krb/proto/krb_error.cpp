@@ -44,8 +44,8 @@ Status decode_krb_error(ByteView in, KrbError* out, const DecodeOptions& opts) {
   KRB_RETURN_IF_ERROR(detail::field(seq, kErrSusec, &out->susec, &der::Reader::read_int32));
   KRB_RETURN_IF_ERROR(
       detail::field(seq, kErrErrorCode, &out->error_code, &der::Reader::read_int32));
-  KRB_RETURN_IF_ERROR(
-      detail::optional_field(seq, kErrCrealm, &out->crealm, &der::Reader::read_general_string));
+  KRB_RETURN_IF_ERROR(detail::optional_field(seq, kErrCrealm, &out->crealm,
+                                             &der::Reader::read_general_string_nul_terminated));
   KRB_RETURN_IF_ERROR(
       detail::optional_struct_field(seq, kErrCname, &out->cname, decode_principal_name));
   KRB_RETURN_IF_ERROR(

@@ -15,9 +15,9 @@ inline constexpr std::size_t kMaxEtypes = 32;
 inline constexpr std::size_t kMaxPaData = 16;
 // PrincipalName name-string: 1 (users), 2 (krbtgt/REALM, host/fqdn), 3 at most in practice.
 inline constexpr std::size_t kMaxNameComponents = 8;
-// HostAddresses: kinit sends none by default; a multi-homed client with addresses on lists
-// a few.
-inline constexpr std::size_t kMaxAddresses = 16;
+// HostAddresses: kinit sends none by default; with noaddresses = false a client lists every
+// interface address, v4 and v6, and hosts with bridges and VPNs pass 16.
+inline constexpr std::size_t kMaxAddresses = 64;
 // AuthorizationData: MIT and AD put one AD-IF-RELEVANT; a few more with CAMMAC/indicators.
 inline constexpr std::size_t kMaxAuthorizationData = 16;
 // LastReq: MIT sends 1 entry, Heimdal up to 3.

@@ -61,7 +61,7 @@ Status decode_info(der::Reader& r, EtypeInfo* out) {
 Status decode_pac_request(der::Reader& r, PaPacRequest* out) {
   KRB_ASSIGN_OR_RETURN(der::Reader seq, r.read(der::kSequence));
   KRB_RETURN_IF_ERROR(
-      detail::field(seq, kIncludePac, &out->include_pac, &der::Reader::read_boolean));
+      detail::field(seq, kIncludePac, &out->include_pac, &der::Reader::read_boolean_ber));
   return seq.expect_end();
 }
 }  // namespace

@@ -71,7 +71,11 @@ TEST(PaPacRequest, DecodesAndEncodes) {
   req.include_pac = false;
   EXPECT_EQ(to_hex(encode_with([&](der::Writer& w) { encode_pa_pac_request(w, req); })),
             "3005a003010100");
-  EXPECT_EQ(decode_pa_pac_request(hex("3005a003010101"), &req).err(), Err::kBadBoolean);
+  // BER TRUE (any nonzero octet) from a non-DER encoder is accepted, as MIT accepts it, and
+  // re-encodes as DER.
+  ASSERT_TRUE(decode_pa_pac_request(hex("3005a003010101"), &req).ok());
+  EXPECT_TRUE(req.include_pac);
+  EXPECT_EQ(decode_pa_pac_request(hex("3006a00401020000"), &req).err(), Err::kBadBoolean);
 }
 
 TEST(EtypeInfo2, EveryFieldAndLimits) {
