@@ -34,6 +34,30 @@ io_uring_sqe* Ring::sqe() {
   return s;
 }
 
+int Ring::submit_and_wait_once(std::int64_t timeout_ns) {
+  // Publish the queued entries as io_uring_submit would (no SQPOLL: the kernel consumes them
+  // only inside io_uring_enter), then submit and wait in the same system call.
+  io_uring_sq* sq = &ring_.sq;
+  const unsigned tail = sq->sqe_tail;
+  if (sq->sqe_head != tail) {
+    sq->sqe_head = tail;
+    io_uring_smp_store_release(sq->ktail, tail);
+  }
+  const unsigned to_submit = tail - io_uring_smp_load_acquire(sq->khead);
+  if (timeout_ns < 0) timeout_ns = 0;
+  __kernel_timespec ts{};
+  ts.tv_sec = timeout_ns / 1'000'000'000;
+  ts.tv_nsec = timeout_ns % 1'000'000'000;
+  io_uring_getevents_arg arg{};
+  arg.ts = reinterpret_cast<std::uint64_t>(&ts);
+  const unsigned wait = io_uring_cq_ready(&ring_) > 0 ? 0 : 1;
+  const int rc =
+      io_uring_enter2(ring_.ring_fd, to_submit, wait, IORING_ENTER_GETEVENTS | IORING_ENTER_EXT_ARG,
+                      reinterpret_cast<sigset_t*>(&arg), sizeof arg);
+  if (rc == -1 && errno != 0) return -errno;  // a libc-style wrapper
+  return rc < 0 ? rc : 0;
+}
+
 IoResult<std::unique_ptr<BufferRing>> BufferRing::create(Ring& ring, unsigned short group_id,
                                                          unsigned count, unsigned buffer_size) {
   if (count == 0 || count > 32768 || (count & (count - 1)) != 0) return {-EINVAL};

@@ -1,5 +1,7 @@
 #include "io/socket.hpp"
 
+#include <netinet/tcp.h>
+
 #include <cerrno>
 #include <cstring>
 
@@ -43,6 +45,14 @@ IoResult<Fd> connect_udp(const SocketAddress& peer, const UdpOptions& options) {
   if (!r.ok()) return r;
   if (::connect(r.value().get(), peer.get(), peer.length) != 0) return {-errno};
   return r;
+}
+
+IoResult<Fd> open_tcp_client(int family) {
+  Fd fd(::socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+  if (!fd.valid()) return {-errno};
+  // Requests are single small writes: never wait for an ACK before sending (RFC 896).
+  if (int e = set_int_option(fd.get(), IPPROTO_TCP, TCP_NODELAY, 1)) return {e};
+  return {std::move(fd)};
 }
 
 IoResult<Fd> open_tcp_listener(const SocketAddress& local, bool reuse_port, int backlog) {

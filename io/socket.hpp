@@ -30,6 +30,9 @@ struct UdpOptions {
 IoResult<Fd> open_udp(const SocketAddress& local, const UdpOptions& options = {});
 // A UDP socket connected to `peer` (bound to an ephemeral local port).
 IoResult<Fd> connect_udp(const SocketAddress& peer, const UdpOptions& options = {});
+// A non-blocking TCP client socket (TCP_NODELAY) for `family`, not yet connected: the caller
+// connects it, e.g. with io_uring_prep_connect.
+IoResult<Fd> open_tcp_client(int family);
 // A listening TCP socket.
 IoResult<Fd> open_tcp_listener(const SocketAddress& local, bool reuse_port, int backlog);
 

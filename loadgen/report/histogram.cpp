@@ -60,16 +60,16 @@ std::uint64_t Histogram::quantile(double q) const {
   return max_;
 }
 
-std::vector<std::pair<std::size_t, std::uint64_t>> Histogram::nonzero() const {
-  std::vector<std::pair<std::size_t, std::uint64_t>> out;
+Histogram::Buckets Histogram::nonzero() const {
+  Buckets out;
   for (std::size_t i = 0; i < kBuckets; ++i) {
     if (counts_[i] != 0) out.emplace_back(i, counts_[i]);
   }
   return out;
 }
 
-bool Histogram::restore(const std::vector<std::pair<std::size_t, std::uint64_t>>& buckets,
-                        std::uint64_t min, std::uint64_t max, std::uint64_t sum) {
+bool Histogram::restore(const Buckets& buckets, std::uint64_t min, std::uint64_t max,
+                        std::uint64_t sum) {
   reset();
   for (const auto& [i, n] : buckets) {
     if (i >= kBuckets) return false;
@@ -80,6 +80,22 @@ bool Histogram::restore(const std::vector<std::pair<std::size_t, std::uint64_t>>
     min_ = min;
     max_ = max;
     sum_ = sum;
+  }
+  return true;
+}
+
+bool Histogram::add_buckets(const Buckets& buckets) {
+  for (const auto& [i, n] : buckets) {
+    if (i >= kBuckets) return false;
+  }
+  for (const auto& [i, n] : buckets) {
+    if (n == 0) continue;
+    counts_[i] += n;
+    count_ += n;
+    const std::uint64_t lo = lower_bound(i), hi = upper_bound(i);
+    sum_ += (lo + (hi - lo) / 2) * n;
+    min_ = std::min(min_, lo);
+    max_ = std::max(max_, hi);
   }
   return true;
 }

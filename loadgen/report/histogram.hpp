@@ -17,6 +17,8 @@ class Histogram {
   static constexpr int kSubBits = 7;
   static constexpr std::size_t kSubCount = std::size_t{1} << kSubBits;
   static constexpr std::size_t kBuckets = (65 - kSubBits) * kSubCount;
+  // Non-empty buckets as (bucket index, count), ascending.
+  using Buckets = std::vector<std::pair<std::size_t, std::uint64_t>>;
 
   static std::size_t index_of(std::uint64_t v);
   // The smallest and largest values that fall into bucket i.
@@ -40,10 +42,12 @@ class Histogram {
   std::uint64_t quantile(double q) const;
 
   // Non-empty buckets as (bucket index, count), for JSON and for merging across processes.
-  std::vector<std::pair<std::size_t, std::uint64_t>> nonzero() const;
+  Buckets nonzero() const;
   // Rebuilds from nonzero() output plus the exact extremes and sum; false on a bad index.
-  bool restore(const std::vector<std::pair<std::size_t, std::uint64_t>>& buckets, std::uint64_t min,
-               std::uint64_t max, std::uint64_t sum);
+  bool restore(const Buckets& buckets, std::uint64_t min, std::uint64_t max, std::uint64_t sum);
+  // Adds buckets (as nonzero() gives them) without exact extremes: min and max become the
+  // bucket bounds, the sum the bucket midpoints. For per-second rows. False on a bad index.
+  bool add_buckets(const Buckets& buckets);
   std::uint64_t sum() const { return sum_; }
 
  private:

@@ -77,6 +77,28 @@ TEST(Histogram, MergeEqualsRecordingIntoOne) {
   EXPECT_FALSE(restored.restore({{Histogram::kBuckets, 1}}, 0, 0, 0));
 }
 
+// Per-second rows keep only buckets: adding them back gives the same buckets and quantiles
+// (within the bucket), with extremes widened to the bucket bounds.
+TEST(Histogram, AddBucketsRebuildsFromBucketsAlone) {
+  Histogram all;
+  for (std::uint64_t v = 1000; v < 2'000'000; v += 997) all.record(v);
+  Histogram rebuilt;
+  ASSERT_TRUE(rebuilt.add_buckets(all.nonzero()));
+  EXPECT_EQ(rebuilt.count(), all.count());
+  EXPECT_EQ(rebuilt.nonzero(), all.nonzero());
+  for (double q : {0.5, 0.9, 0.99}) {
+    EXPECT_EQ(Histogram::index_of(rebuilt.quantile(q)), Histogram::index_of(all.quantile(q))) << q;
+  }
+  EXPECT_LE(rebuilt.min(), all.min());
+  EXPECT_GE(rebuilt.max(), all.max());
+  EXPECT_NEAR(rebuilt.mean(), all.mean(), all.mean() / 128);
+  ASSERT_TRUE(rebuilt.add_buckets(all.nonzero()));  // adds, like merge
+  EXPECT_EQ(rebuilt.count(), 2 * all.count());
+  Histogram bad;
+  EXPECT_FALSE(bad.add_buckets({{3, 1}, {Histogram::kBuckets, 1}}));
+  EXPECT_EQ(bad.count(), 0u);  // nothing added when any index is bad
+}
+
 TEST(Histogram, EmptyIsZero) {
   Histogram h;
   EXPECT_EQ(h.quantile(0.99), 0u);

@@ -1,0 +1,810 @@
+#include "loadgen/net/worker.hpp"
+
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+
+#include <algorithm>
+#include <bit>
+#include <cerrno>
+#include <ctime>
+#include <limits>
+
+#include "io/socket.hpp"
+
+namespace kdcperf::loadgen::net {
+namespace {
+
+enum Op : std::uint64_t { kOpRecv = 1, kOpSend = 2, kOpCancel = 3, kOpTcp = 4 };
+
+// user_data: [op:8][index:24][generation:32]. The generation tells a completion for a socket
+// or connection that has since been replaced from one for the current one.
+std::uint64_t pack(Op op, std::uint32_t index, std::uint32_t gen) {
+  return (static_cast<std::uint64_t>(op) << 56) |
+         (static_cast<std::uint64_t>(index & 0xffffffu) << 32) | gen;
+}
+Op op_of(std::uint64_t d) {
+  return static_cast<Op>(d >> 56);
+}
+std::uint32_t index_of(std::uint64_t d) {
+  return static_cast<std::uint32_t>((d >> 32) & 0xffffffu);
+}
+std::uint32_t gen_of(std::uint64_t d) {
+  return static_cast<std::uint32_t>(d);
+}
+
+double thread_cpu_s() {
+  rusage ru{};
+  if (getrusage(RUSAGE_THREAD, &ru) != 0) return 0;
+  return static_cast<double>(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+         static_cast<double>(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+}
+
+std::int64_t mono_ns() {
+  timespec ts{};
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<std::int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
+}
+
+krb::KerberosTimestamp wall_now() {
+  timespec ts{};
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return {static_cast<std::int64_t>(ts.tv_sec), static_cast<std::int32_t>(ts.tv_nsec / 1000)};
+}
+
+unsigned pow2_at_least(std::size_t n, unsigned lo, unsigned hi) {
+  std::size_t p = lo;
+  while (p < n && p < hi) p <<= 1;
+  return static_cast<unsigned>(std::min<std::size_t>(p, hi));
+}
+
+constexpr std::int64_t kSecond = 1'000'000'000;
+// Below this wait the loop polls instead of sleeping: a sleep costs a timer and a wake-up,
+// and an open-loop send would be late by that much.
+constexpr std::int64_t kSpinNs = 50'000;
+constexpr std::size_t kTcpLengthPrefix = 4;  // RFC 4120 §7.2.2
+
+}  // namespace
+
+Worker::Worker(const EngineConfig& config, WorkerPlan plan, Workload& workload)
+    : cfg_(config), plan_(std::move(plan)), workload_(workload) {}
+
+Worker::~Worker() = default;
+
+bool Worker::setup(std::string* why) {
+  // Open-loop sends are timed by sleeping until they are due: ask for 1 µs timer slack
+  // instead of the default 50 µs (prctl(2) PR_SET_TIMERSLACK).
+  prctl(PR_SET_TIMERSLACK, 1000UL, 0, 0, 0);
+
+  const std::size_t slots = plan_.slots;
+  io::RingOptions ro;
+  ro.entries = pow2_at_least(slots * 2, 256, 16384);
+  auto ring = io::Ring::create(ro);
+  if (!ring.ok()) {
+    *why = std::string("io_uring setup failed: ") + io::errno_name(ring.error());
+    return false;
+  }
+  ring_ = std::move(ring.value());
+  auto bufs = io::BufferRing::create(*ring_, 0, pow2_at_least(slots + 128, 256, 32768),
+                                     cfg_.udp_buffer_bytes);
+  if (!bufs.ok()) {
+    *why = std::string("provided-buffer ring failed: ") + io::errno_name(bufs.error());
+    return false;
+  }
+  bufs_ = std::move(bufs.value());
+  recv_hdr_ = msghdr{};  // connected sockets: no source address, no control data
+
+  slot_stride_ = (kTcpLengthPrefix + cfg_.max_request_bytes + 63) / 64 * 64;
+  arena_.reset(new std::byte[slot_stride_ * slots]);
+  slots_.resize(slots);
+  free_slots_.init(slots);
+  max_retired_ = std::max<std::size_t>(64, slots);
+  socks_.reserve(slots + max_retired_ + 64);
+  // Registered sockets save a file lookup and reference count on every send and receive. A
+  // kernel or limit that refuses the table leaves plain descriptors, which work the same.
+  if (ring_->register_file_table(static_cast<unsigned>(socks_.capacity())) == 0) {
+    file_table_ = socks_.capacity();
+  }
+  for (std::uint32_t i = 0; i < slots; ++i) {
+    Slot& s = slots_[i];
+    s.buf = arena_.get() + slot_stride_ * i;
+    if (cfg_.transport == Transport::kUdp) {
+      s.sock = open_sock(i);
+      if (s.sock == kNone) {
+        *why = "cannot open a UDP socket to " + cfg_.target.to_string();
+        return false;
+      }
+    }
+    free_slots_.push(i);
+  }
+  if (ring_->submit() < 0) {
+    *why = "io_uring submit failed";
+    return false;
+  }
+  return true;
+}
+
+// ---- sockets ----------------------------------------------------------------------------
+
+std::uint32_t Worker::open_sock(std::uint32_t slot) {
+  auto fd = io::connect_udp(cfg_.target);
+  if (!fd.ok()) return kNone;
+  std::uint32_t i;
+  if (!free_socks_.empty()) {
+    i = free_socks_.back();
+    free_socks_.pop_back();
+  } else {
+    i = static_cast<std::uint32_t>(socks_.size());
+    socks_.emplace_back();
+  }
+  Sock& k = socks_[i];
+  k.fd = std::move(fd.value());
+  ++k.gen;
+  k.slot = slot;
+  k.in_use = true;
+  k.cancelling = false;
+  k.recv_armed = false;
+  k.fixed = i < file_table_ && ring_->set_file(i, k.fd.get()) == 0;
+  arm_recv(i);
+  return i;
+}
+
+void Worker::arm_recv(std::uint32_t i) {
+  Sock& k = socks_[i];
+  io_uring_sqe* sqe = ring_->sqe();
+  if (sqe == nullptr) return;  // the kernel refused a submit; the socket stays deaf
+  io_uring_prep_recvmsg_multishot(sqe, k.fixed ? static_cast<int>(i) : k.fd.get(), &recv_hdr_, 0);
+  sqe->flags |= IOSQE_BUFFER_SELECT | (k.fixed ? IOSQE_FIXED_FILE : 0);
+  sqe->buf_group = bufs_->group_id();
+  io_uring_sqe_set_data64(sqe, pack(kOpRecv, i, k.gen));
+  k.recv_armed = true;
+}
+
+// After a timeout: the socket leaves its slot but stays readable for the grace period, so a
+// reply that still comes is seen and counted late, never credited to the slot's next request.
+void Worker::retire_sock(std::uint32_t i, std::int64_t now) {
+  socks_[i].slot = kNone;
+  socks_[i].close_at = now + grace_ns_;
+  retired_.push_back(i);
+  while (retired_.size() > max_retired_) {
+    cancel_sock(retired_.front());
+    retired_.pop_front();
+  }
+}
+
+void Worker::cancel_sock(std::uint32_t i) {
+  Sock& k = socks_[i];
+  if (!k.recv_armed) {
+    free_sock(i);
+    return;
+  }
+  if (k.cancelling) return;
+  io_uring_sqe* sqe = ring_->sqe();
+  if (sqe == nullptr) return;
+  io_uring_prep_cancel64(sqe, pack(kOpRecv, i, k.gen), 0);
+  io_uring_sqe_set_data64(sqe, pack(kOpCancel, i, k.gen));
+  sqe->flags |= IOSQE_CQE_SKIP_SUCCESS;
+  k.cancelling = true;  // freed when the receive's last completion arrives
+}
+
+void Worker::free_sock(std::uint32_t i) {
+  Sock& k = socks_[i];
+  if (k.fixed) ring_->set_file(i, -1);
+  k.fixed = false;
+  k.fd.reset();
+  k.in_use = false;
+  k.recv_armed = false;
+  k.cancelling = false;
+  k.slot = kNone;
+  ++k.gen;
+  free_socks_.push_back(i);
+}
+
+// ---- the in-flight list (deadlines are now + timeout, so appends keep it sorted) ----------
+
+void Worker::link(std::uint32_t i, std::int64_t deadline) {
+  Slot& s = slots_[i];
+  s.deadline_ns = deadline;
+  s.next = kNone;
+  s.prev = tail_;
+  if (tail_ != kNone) {
+    slots_[tail_].next = i;
+  } else {
+    head_ = i;
+  }
+  tail_ = i;
+}
+
+void Worker::unlink(std::uint32_t i) {
+  Slot& s = slots_[i];
+  if (s.prev != kNone) {
+    slots_[s.prev].next = s.next;
+  } else if (head_ == i) {
+    head_ = s.next;
+  }
+  if (s.next != kNone) {
+    slots_[s.next].prev = s.prev;
+  } else if (tail_ == i) {
+    tail_ = s.prev;
+  }
+  s.prev = s.next = kNone;
+}
+
+// ---- exchanges --------------------------------------------------------------------------
+
+bool Worker::start_exchange(std::int64_t intended, std::int64_t now) {
+  const std::uint32_t i = free_slots_.pop();
+  Slot& s = slots_[i];
+  s.measured = intended >= warmup_end_;
+  if (s.measured) ++measured_started_;
+  report::Counts& c = counts(s);
+  ++c.exchanges;
+  RequestToken token;
+  auto n = workload_.start({s.buf + kTcpLengthPrefix, cfg_.max_request_bytes}, wall_, &token);
+  if (!n.ok() || *n == 0 || *n > cfg_.max_request_bytes) {
+    ++c.build_errors;
+    s.state = SlotState::kFree;
+    free_slots_.push(i);
+    return false;
+  }
+  ++c.built;
+  s.token = token;
+  s.len = static_cast<std::uint32_t>(*n);
+  s.intended_ns = intended;
+  s.start_ns = intended;
+  s.retries_left = cfg_.retries;
+  ++inflight_;
+  send_leg(i, now);
+  return true;
+}
+
+// Sends the request in s.buf by the configured transport and starts its timeout.
+void Worker::send_leg(std::uint32_t i, std::int64_t now) {
+  Slot& s = slots_[i];
+  s.sent_ns = now;
+  link(i, now + cfg_.timeout_ns);
+  if (cfg_.transport == Transport::kUdp) {
+    s.state = SlotState::kUdp;
+    queue_udp_send(i);
+  } else {
+    start_tcp(i, now);
+  }
+}
+
+void Worker::queue_udp_send(std::uint32_t i) {
+  Slot& s = slots_[i];
+  Sock& k = socks_[s.sock];
+  io_uring_sqe* sqe = ring_->sqe();
+  report::Counts& c = counts(s);
+  ++c.sent;
+  if (sqe == nullptr) {
+    ++c.send_errors;
+    return;  // times out like a lost datagram
+  }
+  io_uring_prep_send(sqe, k.fixed ? static_cast<int>(s.sock) : k.fd.get(), s.buf + kTcpLengthPrefix,
+                     s.len, 0);
+  // Only failures complete: one completion per exchange (the reply) instead of two.
+  sqe->flags |= IOSQE_CQE_SKIP_SUCCESS | (k.fixed ? IOSQE_FIXED_FILE : 0);
+  io_uring_sqe_set_data64(sqe, pack(kOpSend, i, k.gen));
+}
+
+void Worker::deliver(std::uint32_t i, krb::ByteView reply, bool truncated, std::int64_t now) {
+  Slot& s = slots_[i];
+  unlink(i);
+  report::Counts& c = counts(s);
+  ++c.replies;
+  last_reply_ns_ = now;
+  Verdict v;
+  if (truncated) {
+    ++c.truncated;
+  } else {
+    v = workload_.check(s.token, reply);
+  }
+  const auto latency = static_cast<std::uint64_t>(std::max<std::int64_t>(0, now - s.intended_ns));
+  const auto service = static_cast<std::uint64_t>(std::max<std::int64_t>(0, now - s.sent_ns));
+  second_hist_.record(latency);
+  if (s.measured) {
+    report::Latencies& l = stats_.latencies;
+    l.latency.record(latency);
+    l.service.record(service);
+    (s.token.leg == Leg::kProbe ? l.probe_leg : l.preauth_leg).record(latency);
+  }
+  bool failed = false;
+  switch (v.kind) {
+    case ReplyKind::kAsRep:
+      ++c.as_rep;
+      if (v.failure != CheckFailure::kNone) {
+        ++c.verified_failed;
+        const auto f = static_cast<std::size_t>(v.failure);
+        if (f < c.failed_by.size()) ++c.failed_by[f];
+        failed = true;
+      } else if (v.checked) {
+        ++c.verified_ok;
+      } else {
+        ++c.unchecked;
+      }
+      break;
+    case ReplyKind::kKrbError:
+      ++c.krb_error;
+      c.count_error_code(v.error_code);
+      break;
+    case ReplyKind::kMalformed:
+      ++c.malformed;
+      failed = true;
+      break;
+  }
+
+  // RFC 4120 §7.2.1: a client that gets KRB_ERR_RESPONSE_TOO_BIG over UDP resends the same
+  // request over TCP. The bytes are still in s.buf.
+  if (v.kind == ReplyKind::kKrbError && v.response_too_big && s.state == SlotState::kUdp) {
+    ++c.tcp_fallbacks;
+    s.sent_ns = now;
+    link(i, now + cfg_.timeout_ns);
+    start_tcp(i, now);
+    return;
+  }
+  if (v.kind == ReplyKind::kKrbError && v.login_continues && s.token.leg == Leg::kProbe) {
+    RequestToken next;
+    auto n = workload_.follow_up(s.token, reply, {s.buf + kTcpLengthPrefix, cfg_.max_request_bytes},
+                                 wall_, &next);
+    if (n.ok() && *n > 0 && *n <= cfg_.max_request_bytes) {
+      ++c.built;
+      s.token = next;
+      s.len = static_cast<std::uint32_t>(*n);
+      s.intended_ns = now;  // the second leg is due the moment the first is answered
+      s.retries_left = cfg_.retries;
+      if (s.state == SlotState::kTcp) {
+        // The reply came over TCP (fallback or TCP transport): the connection is finished.
+        if (cfg_.transport != Transport::kTcpPersistent) s.tcp.reset();
+      }
+      send_leg(i, now);
+      return;
+    }
+    ++c.build_errors;
+    failed = true;
+  }
+  if (!failed && v.kind == ReplyKind::kAsRep) {
+    ++c.logins_ok;
+    if (s.measured) {
+      stats_.latencies.login.record(
+          static_cast<std::uint64_t>(std::max<std::int64_t>(0, now - s.start_ns)));
+    }
+  } else if (v.kind == ReplyKind::kKrbError && !failed) {
+    ++c.final_krb_errors;
+  }
+  finish(i, now);
+}
+
+void Worker::finish(std::uint32_t i, std::int64_t now) {
+  Slot& s = slots_[i];
+  (void)now;
+  // One request per connection, unless connections are persistent (a UDP slot's TCP
+  // fallback connection is never kept).
+  if (s.state == SlotState::kTcp && cfg_.transport != Transport::kTcpPersistent) s.tcp.reset();
+  s.state = SlotState::kFree;
+  --inflight_;
+  free_slots_.push(i);
+}
+
+void Worker::on_timeout(std::uint32_t i, std::int64_t now) {
+  Slot& s = slots_[i];
+  unlink(i);
+  report::Counts& c = counts(s);
+  if (s.state == SlotState::kUdp && s.retries_left > 0) {
+    // An explicit, counted retransmission of the same bytes on the same socket: a reply to
+    // either copy answers the same request (same nonce), as a real client's retry would.
+    --s.retries_left;
+    ++c.retries;
+    link(i, now + cfg_.timeout_ns);
+    queue_udp_send(i);
+    return;
+  }
+  ++c.timeouts;
+  if (s.state == SlotState::kUdp) {
+    retire_sock(s.sock, now);
+    s.sock = open_sock(i);
+    if (s.sock == kNone) {  // out of descriptors: this slot is lost for the rest of the run
+      s.state = SlotState::kDead;
+      --inflight_;
+      return;
+    }
+    finish(i, now);
+    return;
+  }
+  // TCP: cancel the pending operation; the slot is free when its completion arrives.
+  --inflight_;
+  tcp_abort(i);
+}
+
+// ---- TCP (RFC 4120 §7.2.2: a 4-byte big-endian length, then the message) -----------------
+
+void Worker::start_tcp(std::uint32_t i, std::int64_t now) {
+  Slot& s = slots_[i];
+  (void)now;
+  s.state = SlotState::kTcp;
+  s.tcp_any_reply = false;
+  krb::store_be32(s.buf, s.len);
+  if (cfg_.transport == Transport::kTcpPersistent && s.tcp.valid()) {
+    s.tcp_reused = true;
+    tcp_queue_send(i);
+    return;
+  }
+  s.tcp_reused = false;
+  tcp_connect(i);
+}
+
+void Worker::tcp_connect(std::uint32_t i) {
+  Slot& s = slots_[i];
+  report::Counts& c = counts(s);
+  auto fd = io::open_tcp_client(cfg_.target.family());
+  ++c.tcp_connects;
+  io_uring_sqe* sqe = fd.ok() ? ring_->sqe() : nullptr;
+  if (sqe == nullptr) {
+    ++c.tcp_errors;
+    s.tcp.reset();
+    // Fails like a refused connection; the exchange ends at once.
+    unlink(i);
+    s.state = SlotState::kTcp;
+    finish(i, now_);
+    return;
+  }
+  s.tcp = std::move(fd.value());
+  ++s.tcp_gen;
+  s.tcp_phase = TcpPhase::kConnect;
+  io_uring_prep_connect(sqe, s.tcp.get(), cfg_.target.get(), cfg_.target.length);
+  io_uring_sqe_set_data64(sqe, pack(kOpTcp, i, s.tcp_gen));
+}
+
+void Worker::tcp_queue_send(std::uint32_t i) {
+  Slot& s = slots_[i];
+  if (s.tcp_phase != TcpPhase::kSend) {
+    s.tcp_phase = TcpPhase::kSend;
+    s.tcp_done = 0;
+    s.tcp_total = static_cast<std::uint32_t>(kTcpLengthPrefix + s.len);
+    ++counts(s).sent;
+  }
+  io_uring_sqe* sqe = ring_->sqe();
+  if (sqe == nullptr) return;  // times out
+  io_uring_prep_send(sqe, s.tcp.get(), s.buf + s.tcp_done, s.tcp_total - s.tcp_done, MSG_NOSIGNAL);
+  io_uring_sqe_set_data64(sqe, pack(kOpTcp, i, s.tcp_gen));
+}
+
+void Worker::tcp_queue_recv(std::uint32_t i) {
+  Slot& s = slots_[i];
+  io_uring_sqe* sqe = ring_->sqe();
+  if (sqe == nullptr) return;
+  if (s.tcp_phase == TcpPhase::kRecvLength) {
+    io_uring_prep_recv(sqe, s.tcp.get(), s.tcp_len + s.tcp_done, kTcpLengthPrefix - s.tcp_done, 0);
+  } else {
+    io_uring_prep_recv(sqe, s.tcp.get(), s.tcp_reply.data() + s.tcp_done, s.tcp_total - s.tcp_done,
+                       0);
+  }
+  io_uring_sqe_set_data64(sqe, pack(kOpTcp, i, s.tcp_gen));
+}
+
+void Worker::on_tcp(std::uint32_t i, std::uint32_t gen, int res, std::int64_t now) {
+  if (i >= slots_.size()) return;
+  Slot& s = slots_[i];
+  if (gen != s.tcp_gen) return;  // a connection that has been replaced
+  if (s.state == SlotState::kTcpClosing) {
+    s.tcp.reset();
+    --tcp_closing_;
+    s.state = SlotState::kFree;
+    free_slots_.push(i);
+    return;
+  }
+  if (s.state != SlotState::kTcp) return;
+  switch (s.tcp_phase) {
+    case TcpPhase::kConnect:
+      if (res < 0) return tcp_fail(i, now);
+      tcp_queue_send(i);
+      return;
+    case TcpPhase::kSend:
+      if (res <= 0) return tcp_fail(i, now);
+      s.tcp_done += static_cast<std::uint32_t>(res);
+      if (s.tcp_done < s.tcp_total) return tcp_queue_send(i);
+      s.tcp_phase = TcpPhase::kRecvLength;
+      s.tcp_done = 0;
+      return tcp_queue_recv(i);
+    case TcpPhase::kRecvLength: {
+      if (res <= 0) return tcp_fail(i, now);
+      s.tcp_any_reply = true;
+      s.tcp_done += static_cast<std::uint32_t>(res);
+      if (s.tcp_done < kTcpLengthPrefix) return tcp_queue_recv(i);
+      const std::uint32_t n = krb::load_be32(s.tcp_len);
+      // The high bit is reserved (RFC 4120 §7.2.2); a length beyond our bound is refused
+      // before any allocation.
+      if ((n & 0x80000000u) != 0 || n > cfg_.max_tcp_reply || n == 0) {
+        ++counts(s).malformed;
+        return tcp_fail(i, now);
+      }
+      if (s.tcp_reply.size() < n) s.tcp_reply.resize(n);
+      s.tcp_phase = TcpPhase::kRecvBody;
+      s.tcp_done = 0;
+      s.tcp_total = n;
+      return tcp_queue_recv(i);
+    }
+    case TcpPhase::kRecvBody:
+      if (res <= 0) return tcp_fail(i, now);
+      s.tcp_done += static_cast<std::uint32_t>(res);
+      if (s.tcp_done < s.tcp_total) return tcp_queue_recv(i);
+      s.tcp_phase = TcpPhase::kConnect;
+      if (cfg_.transport != Transport::kTcpPersistent) s.tcp.reset();
+      deliver(i, {s.tcp_reply.data(), s.tcp_total}, false, now);
+      return;
+  }
+}
+
+// A connection that failed before a whole reply came. A persistent connection the KDC closed
+// between requests (MIT closes after every reply, KERBEROS-INTEROP.md §5.1) is reopened and
+// the request resent once; anything else ends the exchange as a TCP error.
+void Worker::tcp_fail(std::uint32_t i, std::int64_t now) {
+  Slot& s = slots_[i];
+  s.tcp.reset();
+  if (s.tcp_reused && !s.tcp_any_reply) {
+    s.tcp_reused = false;
+    --counts(s).sent;  // the resend counts once
+    tcp_connect(i);
+    return;
+  }
+  ++counts(s).tcp_errors;
+  unlink(i);
+  finish(i, now);
+}
+
+void Worker::tcp_abort(std::uint32_t i) {
+  Slot& s = slots_[i];
+  s.state = SlotState::kTcpClosing;
+  ++tcp_closing_;
+  io_uring_sqe* sqe = ring_->sqe();
+  if (sqe == nullptr) return;
+  io_uring_prep_cancel64(sqe, pack(kOpTcp, i, s.tcp_gen), 0);
+  io_uring_sqe_set_data64(sqe, pack(kOpCancel, i, 0));
+  sqe->flags |= IOSQE_CQE_SKIP_SUCCESS;
+}
+
+// ---- completions ------------------------------------------------------------------------
+
+void Worker::on_cqe(const io_uring_cqe& cqe, std::int64_t now) {
+  const std::uint64_t d = cqe.user_data;
+  switch (op_of(d)) {
+    case kOpRecv:
+      on_recv(index_of(d), gen_of(d), cqe, now);
+      return;
+    case kOpSend: {
+      // Only failed sends complete (CQE_SKIP_SUCCESS). The request stays in flight and times
+      // out: no reply can come to a datagram that never left.
+      const std::uint32_t i = index_of(d);
+      if (i < slots_.size() && slots_[i].state == SlotState::kUdp) ++counts(slots_[i]).send_errors;
+      return;
+    }
+    case kOpTcp:
+      on_tcp(index_of(d), gen_of(d), cqe.res, now);
+      return;
+    case kOpCancel:
+    default:
+      return;
+  }
+}
+
+void Worker::on_recv(std::uint32_t si, std::uint32_t gen, const io_uring_cqe& cqe,
+                     std::int64_t now) {
+  const bool has_buffer = (cqe.flags & IORING_CQE_F_BUFFER) != 0;
+  const auto bid = static_cast<unsigned short>(cqe.flags >> IORING_CQE_BUFFER_SHIFT);
+  const bool more = (cqe.flags & IORING_CQE_F_MORE) != 0;
+  Sock* k = si < socks_.size() ? &socks_[si] : nullptr;
+  const bool current = k != nullptr && k->in_use && k->gen == gen;
+
+  if (current && cqe.res >= 0 && has_buffer) {
+    auto* out = io_uring_recvmsg_validate(bufs_->buffer(bid), cqe.res, &recv_hdr_);
+    if (out != nullptr) {
+      const auto* payload =
+          static_cast<const std::byte*>(io_uring_recvmsg_payload(out, &recv_hdr_));
+      const auto len = io_uring_recvmsg_payload_length(out, cqe.res, &recv_hdr_);
+      const bool truncated = (out->flags & MSG_TRUNC) != 0;
+      if (k->slot == kNone) {
+        ++counts_at(now).late;  // the socket was retired after a timeout
+      } else {
+        const std::uint32_t i = k->slot;
+        Slot& s = slots_[i];
+        if (s.state == SlotState::kUdp && s.sock == si) {
+          deliver(i, {payload, len}, truncated, now);
+        } else {
+          ++counts_at(now).duplicate;  // nothing in flight on this socket
+        }
+      }
+    } else {
+      ++counts_at(now).recv_errors;
+    }
+  } else if (cqe.res < 0 && current) {
+    if (cqe.res == -ENOBUFS) {
+      ++counts_at(now).enobufs;
+    } else if (cqe.res == -ECONNREFUSED || cqe.res == -EHOSTUNREACH || cqe.res == -ENETUNREACH) {
+      ++counts_at(now).icmp_errors;
+    } else if (cqe.res != -ECANCELED) {
+      ++counts_at(now).recv_errors;
+    }
+  }
+  if (has_buffer) bufs_->recycle(bid);
+  if (more || !current) return;
+  k = &socks_[si];  // deliver() may have grown the table
+  // The multishot receive has ended: re-arm it, unless the socket is being closed.
+  k->recv_armed = false;
+  if (k->cancelling) {
+    free_sock(si);
+  } else {
+    arm_recv(si);
+  }
+}
+
+// ---- per-second rows --------------------------------------------------------------------
+
+void Worker::close_row(std::int64_t second) {
+  const report::Counts& m = stats_.counts;
+  const report::Counts& w = stats_.warmup;
+  const std::uint64_t sent = m.sent + w.sent;
+  const std::uint64_t replies = m.replies + w.replies;
+  const std::uint64_t errors = m.errors() + w.errors();
+  const std::uint64_t timeouts = m.timeouts + w.timeouts;
+  report::SecondRow row;
+  row.second = second;
+  row.warmup = t0_ + (second + 1) * kSecond <= warmup_end_;
+  row.sent = sent - row_sent0_;
+  row.replies = replies - row_replies0_;
+  row.errors = errors - row_errors0_;
+  row.timeouts = timeouts - row_timeouts0_;
+  row.late_sends = row_late_sends_;
+  row.max_lag_ns = row_max_lag_;
+  if (plan_.schedule) {
+    row.target_rate = plan_.schedule->rate_at(second * kSecond + kSecond / 2);
+  }
+  row.latency = second_hist_.nonzero();
+  const std::uint64_t p99 = second_hist_.quantile(0.99);
+  second_hist_.reset();
+  row_sent0_ = sent;
+  row_replies0_ = replies;
+  row_errors0_ = errors;
+  row_timeouts0_ = timeouts;
+  row_late_sends_ = 0;
+  row_max_lag_ = 0;
+
+  published_.sent.store(sent, std::memory_order_relaxed);
+  published_.replies.store(replies, std::memory_order_relaxed);
+  published_.errors.store(errors, std::memory_order_relaxed);
+  published_.row_replies.store(row.replies, std::memory_order_relaxed);
+  published_.row_p99.store(p99, std::memory_order_relaxed);
+  published_.row_target.store(row.target_rate, std::memory_order_relaxed);
+  published_.row_warmup.store(row.warmup, std::memory_order_relaxed);
+  published_.second.store(second, std::memory_order_release);
+  stats_.series.push_back(std::move(row));
+}
+
+void Worker::tick(std::int64_t now) {
+  const std::int64_t second = (now - t0_) / kSecond;
+  while (row_second_ < second) close_row(row_second_++);
+}
+
+bool Worker::sending_allowed(std::int64_t now) {
+  if (!sending_) return false;
+  const bool interrupted =
+      cfg_.interrupt != nullptr && cfg_.interrupt->load(std::memory_order_relaxed);
+  const bool count_done = plan_.max_exchanges != 0 && measured_started_ >= plan_.max_exchanges;
+  const bool schedule_done = plan_.schedule && !next_due_;
+  if (interrupted || count_done || schedule_done || now >= send_end_) {
+    sending_ = false;
+    send_stop_ns_ = now;
+  }
+  return sending_;
+}
+
+// ---- the loop ---------------------------------------------------------------------------
+
+void Worker::run(std::int64_t t0) {
+  t0_ = t0;
+  warmup_end_ = t0 + cfg_.warmup_ns;
+  send_end_ = cfg_.duration_ns > 0 ? warmup_end_ + cfg_.duration_ns
+                                   : std::numeric_limits<std::int64_t>::max();
+  grace_ns_ = cfg_.late_grace_ns >= 0 ? cfg_.late_grace_ns : cfg_.timeout_ns;
+  if (plan_.schedule) next_due_ = plan_.schedule->next();
+  if (plan_.slots == 0 || (!plan_.schedule && plan_.window == 0)) sending_ = false;
+  std::int64_t linger_end = -1;
+
+  // Wait for the common start.
+  const timespec start{static_cast<time_t>(t0 / kSecond), static_cast<long>(t0 % kSecond)};
+  while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &start, nullptr) == EINTR) {
+  }
+  const double cpu0 = thread_cpu_s();
+
+  for (;;) {
+    const std::int64_t now = mono_ns();
+    now_ = now;
+    wall_ = wall_now();
+    ring_->drain([&](const io_uring_cqe& cqe) { on_cqe(cqe, now); });
+    bufs_->publish();
+
+    while (head_ != kNone && slots_[head_].deadline_ns <= now) on_timeout(head_, now);
+    while (!retired_.empty() && socks_[retired_.front()].close_at <= now) {
+      cancel_sock(retired_.front());
+      retired_.pop_front();
+    }
+
+    if (sending_allowed(now)) {
+      if (plan_.schedule) {
+        while (next_due_ && t0_ + *next_due_ <= now && t0_ + *next_due_ < send_end_) {
+          if (free_slots_.empty()) {
+            if (!waiting_for_socket_) ++counts_at(t0_ + *next_due_).socket_waits;
+            waiting_for_socket_ = true;
+            break;
+          }
+          const std::int64_t intended = t0_ + *next_due_;
+          if (!waiting_for_socket_) {
+            // The generator's own lateness (a request that waited for a free socket is the
+            // KDC's doing: its latency, counted from `intended`, already says so).
+            const std::int64_t lag = now - intended;
+            report::Counts& c = counts_at(intended);
+            c.max_lag_ns = std::max(c.max_lag_ns, lag);
+            row_max_lag_ = std::max(row_max_lag_, lag);
+            if (lag > cfg_.late_tolerance_ns) {
+              ++c.late_sends;
+              ++row_late_sends_;
+            }
+          }
+          waiting_for_socket_ = false;
+          const bool built = start_exchange(intended, now);
+          next_due_ = plan_.schedule->next();
+          if (!built) break;  // a failing workload must not spin this iteration forever
+          if (plan_.max_exchanges != 0 && measured_started_ >= plan_.max_exchanges) break;
+        }
+      } else {
+        while (inflight_ < plan_.window && !free_slots_.empty()) {
+          if (!start_exchange(now, now)) break;
+          if (plan_.max_exchanges != 0 && measured_started_ >= plan_.max_exchanges) break;
+        }
+      }
+      sending_allowed(now);
+    }
+    tick(now);
+
+    if (!sending_ && inflight_ == 0 && tcp_closing_ == 0) {
+      if (linger_end < 0) linger_end = now + cfg_.linger_ns;
+      if (now >= linger_end) break;
+    }
+
+    // When must the loop look again without a completion?
+    std::int64_t next = t0_ + (row_second_ + 1) * kSecond;
+    if (head_ != kNone) next = std::min(next, slots_[head_].deadline_ns);
+    if (!retired_.empty()) next = std::min(next, socks_[retired_.front()].close_at);
+    if (sending_) {
+      if (plan_.schedule && next_due_ && !free_slots_.empty()) {
+        next = std::min(next, t0_ + *next_due_);
+      }
+      next = std::min(next, send_end_);
+    }
+    if (linger_end >= 0) next = std::min(next, linger_end);
+    const std::int64_t wait = next - mono_ns();
+    if (wait <= kSpinNs) {
+      io_uring_submit_and_get_events(ring_->get());
+    } else {
+      ring_->submit_and_wait_once(wait);
+    }
+  }
+
+  const std::int64_t end = mono_ns();
+  end_ns_ = end;
+  cpu_s_ = thread_cpu_s() - cpu0;
+  tick(end);
+  close_row(row_second_++);  // the last, partial second
+  if (send_stop_ns_ == 0) send_stop_ns_ = end;
+  stats_.measured_ns =
+      std::max<std::int64_t>(0, std::max(send_stop_ns_, last_reply_ns_) - warmup_end_);
+  published_.second.store(std::numeric_limits<std::int64_t>::max(), std::memory_order_release);
+
+  // Teardown on this thread: the provided buffers first, then the ring (which cancels what is
+  // still armed), then the sockets.
+  bufs_.reset();
+  ring_.reset();
+  socks_.clear();
+  for (Slot& s : slots_) s.tcp.reset();
+}
+
+}  // namespace kdcperf::loadgen::net
