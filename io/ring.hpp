@@ -39,17 +39,6 @@ class Ring {
   // keeps a schedule must not. Returns 0, -ETIME or a negative errno.
   int submit_and_wait_once(std::int64_t timeout_ns);
 
-  // A table of n registered ("fixed") files, all empty. Requests on a registered file
-  // (IOSQE_FIXED_FILE, the index in place of the fd) skip the per-request file lookup and
-  // reference count. 0 or a negative errno.
-  int register_file_table(unsigned n) { return io_uring_register_files_sparse(&ring_, n); }
-  // Puts fd into slot `index` of the table (fd -1: empties it; the kernel drops its reference
-  // once no request uses the file). 0 or a negative errno.
-  int set_file(unsigned index, int fd) {
-    const int rc = io_uring_register_files_update(&ring_, index, &fd, 1);
-    return rc < 0 ? rc : 0;
-  }
-
   // Calls f(const io_uring_cqe&) for every ready completion, then marks them seen.
   template <class F>
   unsigned drain(F&& f) {

@@ -377,7 +377,7 @@ json settings_json(const RunOptions& o, const loadgen::net::EngineConfig& c) {
   s["timeout_ns"] = c.timeout_ns;
   s["retries"] = c.retries;
   s["threads"] = c.threads;
-  s["sockets"] = c.sockets;
+  s["sockets"] = loadgen::net::effective_sockets(c);
   s["mode"] = o.search ? "search" : c.mode == loadgen::net::LoadMode::kClosed ? "closed" : "open";
   s["window"] = c.window;
   json segs = json::array();

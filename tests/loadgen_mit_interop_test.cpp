@@ -460,6 +460,40 @@ TEST_F(LoadgenNegative, AReplayedGenuineAsRepFailsVerification) {
   EXPECT_EQ(r.process.exit_code, kExitVerificationFailed);
 }
 
+// The canned responder (the floor for kdcperf's own ceiling) answers every request with MIT's
+// captured AS-REP: unchecked, every reply is an AS-REP; checked, every one fails its nonce.
+TEST_F(LoadgenNegative, CannedResponderAnswersEveryRequest) {
+  const std::string responder = std::string(KDCPERF_BINARY_DIR) + "/loadgen/kdcperf-responder";
+  ASSERT_TRUE(std::filesystem::exists(responder)) << responder << " is missing";
+  const int port = find_free_port();
+  ASSERT_GT(port, 0);
+  const std::string log = dir_.file("responder.log");
+  ProcessGuard guard =
+      ProcessGuard::start({responder, "--listen", "127.0.0.1:" + std::to_string(port),
+                           "--reply-hex", source_path("krb/testdata/mit/aes256_as_rep.hex")},
+                          {}, log);
+  ASSERT_TRUE(guard.started()) << guard.error();
+  for (int i = 0;
+       i < 100 && read_text_file(log).value_or("").find("listening") == std::string::npos; ++i) {
+    std::this_thread::sleep_for(20ms);
+  }
+  const std::string kdc = "127.0.0.1:" + std::to_string(port);
+  const std::string keytab = source_path("krb/testdata/mit/alice.keytab");
+  const KdcperfRun none =
+      kdcperf(dir_, {"--kdc", kdc, "--realm", kRealm, "--keytab", keytab, "--verify", "none",
+                     "--requests", "2000", "--window", "16"});
+  EXPECT_EQ(none.process.exit_code, kExitOk) << none.process.describe();
+  EXPECT_EQ(none.count("as_rep"), 2000u);
+  EXPECT_EQ(none.count("unchecked"), 2000u);
+  const KdcperfRun all = kdcperf(dir_, {"--kdc", kdc, "--realm", kRealm, "--keytab", keytab,
+                                        "--requests", "200", "--window", "16"});
+  EXPECT_EQ(all.process.exit_code, kExitVerificationFailed) << all.process.describe();
+  EXPECT_EQ(all.count("verified_failed"), 200u);
+  guard.stop();
+  EXPECT_NE(read_text_file(log).value_or("").find("received 2200 sent 2200"), std::string::npos)
+      << read_text_file(log).value_or("");
+}
+
 TEST_F(LoadgenNegative, RefusesANonLoopbackTarget) {
   auto args = alice("192.0.2.1:88");
   args.insert(args.end(), {"--requests", "1"});

@@ -35,6 +35,10 @@ std::uint64_t share(std::uint64_t n, unsigned k, unsigned i) {
 
 }  // namespace
 
+unsigned effective_sockets(const EngineConfig& c) {
+  return total_sockets(c);
+}
+
 krb::Status validate(const EngineConfig& c, std::string* why) {
   auto fail = [&](std::string msg) {
     *why = std::move(msg);

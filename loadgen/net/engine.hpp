@@ -101,6 +101,9 @@ struct EngineResult {
   double busiest_worker_cpu = 0;
 };
 
+// The socket count a config runs with (its `sockets`, or the default for its mode).
+unsigned effective_sockets(const EngineConfig& config);
+
 // Checks a config without touching the network: loopback rule, sizes, bounds. kInvalidArgument
 // with a message in *why.
 krb::Status validate(const EngineConfig& config, std::string* why);

@@ -100,11 +100,6 @@ bool Worker::setup(std::string* why) {
   free_slots_.init(slots);
   max_retired_ = std::max<std::size_t>(64, slots);
   socks_.reserve(slots + max_retired_ + 64);
-  // Registered sockets save a file lookup and reference count on every send and receive. A
-  // kernel or limit that refuses the table leaves plain descriptors, which work the same.
-  if (ring_->register_file_table(static_cast<unsigned>(socks_.capacity())) == 0) {
-    file_table_ = socks_.capacity();
-  }
   for (std::uint32_t i = 0; i < slots; ++i) {
     Slot& s = slots_[i];
     s.buf = arena_.get() + slot_stride_ * i;
@@ -144,7 +139,6 @@ std::uint32_t Worker::open_sock(std::uint32_t slot) {
   k.in_use = true;
   k.cancelling = false;
   k.recv_armed = false;
-  k.fixed = i < file_table_ && ring_->set_file(i, k.fd.get()) == 0;
   arm_recv(i);
   return i;
 }
@@ -153,8 +147,8 @@ void Worker::arm_recv(std::uint32_t i) {
   Sock& k = socks_[i];
   io_uring_sqe* sqe = ring_->sqe();
   if (sqe == nullptr) return;  // the kernel refused a submit; the socket stays deaf
-  io_uring_prep_recvmsg_multishot(sqe, k.fixed ? static_cast<int>(i) : k.fd.get(), &recv_hdr_, 0);
-  sqe->flags |= IOSQE_BUFFER_SELECT | (k.fixed ? IOSQE_FIXED_FILE : 0);
+  io_uring_prep_recvmsg_multishot(sqe, k.fd.get(), &recv_hdr_, 0);
+  sqe->flags |= IOSQE_BUFFER_SELECT;
   sqe->buf_group = bufs_->group_id();
   io_uring_sqe_set_data64(sqe, pack(kOpRecv, i, k.gen));
   k.recv_armed = true;
@@ -189,8 +183,6 @@ void Worker::cancel_sock(std::uint32_t i) {
 
 void Worker::free_sock(std::uint32_t i) {
   Sock& k = socks_[i];
-  if (k.fixed) ring_->set_file(i, -1);
-  k.fixed = false;
   k.fd.reset();
   k.in_use = false;
   k.recv_armed = false;
@@ -281,10 +273,9 @@ void Worker::queue_udp_send(std::uint32_t i) {
     ++c.send_errors;
     return;  // times out like a lost datagram
   }
-  io_uring_prep_send(sqe, k.fixed ? static_cast<int>(s.sock) : k.fd.get(), s.buf + kTcpLengthPrefix,
-                     s.len, 0);
+  io_uring_prep_send(sqe, k.fd.get(), s.buf + kTcpLengthPrefix, s.len, 0);
   // Only failures complete: one completion per exchange (the reply) instead of two.
-  sqe->flags |= IOSQE_CQE_SKIP_SUCCESS | (k.fixed ? IOSQE_FIXED_FILE : 0);
+  sqe->flags |= IOSQE_CQE_SKIP_SUCCESS;
   io_uring_sqe_set_data64(sqe, pack(kOpSend, i, k.gen));
 }
 

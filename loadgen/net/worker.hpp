@@ -99,7 +99,6 @@ class Worker {
     bool in_use = false;
     bool recv_armed = false;
     bool cancelling = false;
-    bool fixed = false;  // registered in the ring's file table at this entry's index
     std::int64_t close_at = 0;
   };
 
@@ -176,7 +175,6 @@ class Worker {
   std::vector<std::uint32_t> free_socks_;
   std::deque<std::uint32_t> retired_;
   std::size_t max_retired_ = 64;
-  std::size_t file_table_ = 0;  // size of the registered file table (0: none)
   IndexQueue free_slots_;
   std::uint32_t head_ = kNone, tail_ = kNone;  // in-flight list
 
