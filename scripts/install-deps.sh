@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what kdcperf needs on Debian 12, as root.
 #   install-deps.sh build   compilers and libraries to build and run kdcperf
-#   install-deps.sh test    the above plus test peers (MIT krb5) and fuzzing (clang 14)
+#   install-deps.sh test    the above plus test peers (MIT krb5; Heimdal via heimdal.sh) and
+#                           fuzzing (clang 14)
 set -euo pipefail
 what=${1:-build}
 export DEBIAN_FRONTEND=noninteractive
@@ -28,5 +29,7 @@ if [ "$what" = test ]; then
   for svc in krb5-kdc krb5-admin-server; do
     service "$svc" stop >/dev/null 2>&1 || true
   done
+  # Heimdal's packages conflict with MIT's: unpacked into a private folder ($HEIMDAL_ROOT).
+  "$(dirname "${BASH_SOURCE[0]}")/heimdal.sh" >/dev/null
 fi
 echo "install-deps: ${what} packages present"

@@ -20,6 +20,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "tests/support/kdcperf_run.hpp"
 #include "tests/support/mit_realm.hpp"
 #include "tests/support/process.hpp"
 #include "tests/support/testdata.hpp"
@@ -30,52 +31,7 @@ namespace {
 using nlohmann::json;
 using namespace std::chrono_literals;
 
-// Exit statuses of kdcperf (loadgen/report/SCHEMA.md).
-constexpr int kExitOk = 0;
-constexpr int kExitUsage = 2;
-constexpr int kExitVerificationFailed = 3;
-constexpr int kExitThresholdFailed = 5;
-
 const std::string kRealm = "KDCPERF.TEST";
-
-std::string kdcperf_binary() {
-  return std::string(KDCPERF_BINARY_DIR) + "/loadgen/kdcperf";
-}
-
-struct KdcperfRun {
-  RunResult process;
-  json report;
-  // A missing report or count reads as an impossible value, so assertions fail cleanly.
-  static constexpr std::uint64_t kMissing = ~std::uint64_t{0};
-  json counts() const {
-    return report.is_object() ? report.value("counts", json::object()) : json::object();
-  }
-  std::uint64_t count(const char* name) const { return counts().value(name, kMissing); }
-  std::uint64_t code(int c) const {
-    return counts()
-        .value("errors_by_code", json::object())
-        .value(std::to_string(c), std::uint64_t{0});
-  }
-};
-
-// Runs kdcperf with `args`, the report going to a file in `dir`.
-KdcperfRun kdcperf(const TempDir& dir, std::vector<std::string> args,
-                   std::optional<std::string> stdin_data = std::nullopt) {
-  static int n = 0;
-  const std::string out = dir.file("report-" + std::to_string(++n) + ".json");
-  std::vector<std::string> argv{kdcperf_binary()};
-  argv.insert(argv.end(), args.begin(), args.end());
-  argv.insert(argv.end(), {"--json", out, "--quiet"});
-  RunOptions o;
-  o.stdin_data = std::move(stdin_data);
-  o.timeout = 120s;
-  KdcperfRun r;
-  r.process = run(argv, o);
-  if (const auto text = read_text_file(out)) {
-    r.report = json::parse(*text, nullptr, false);
-  }
-  return r;
-}
 
 // A UDP responder on 127.0.0.1 that answers every datagram with `reply(i)`.
 class FakeKdc {
@@ -193,8 +149,9 @@ void expect_counts_match(const KdcperfRun& r, const LogCounts& before, const Log
 
 TEST_F(LoadgenMit, ClosedLoopPreauthCountsEqualTheKdcLog) {
   const auto before = log_counts();
-  const KdcperfRun r = kdcperf(dir_, {"--kdc", kdc(), "--realm", kRealm, "alice", "--password-file",
-                                      dir_.file("alice.pw"), "--requests", "80", "--window", "4"});
+  const KdcperfRun r =
+      run_kdcperf(dir_, {"--kdc", kdc(), "--realm", kRealm, "alice", "--password-file",
+                         dir_.file("alice.pw"), "--requests", "80", "--window", "4"});
   EXPECT_EQ(r.process.exit_code, kExitOk) << r.process.describe();
   expect_counts_match(r, before, log_counts());
   EXPECT_EQ(r.count("as_rep"), 80u);
@@ -209,7 +166,7 @@ TEST_F(LoadgenMit, WrongPasswordsAndUnknownPrincipalsAreCountedByCode) {
     ids += "user" + std::to_string(i) + ":pw-" + std::to_string(i) + "\n";
   ASSERT_TRUE(write_text_file(dir_.file("ids.txt"), ids));
   const auto before = log_counts();
-  const KdcperfRun r = kdcperf(
+  const KdcperfRun r = run_kdcperf(
       dir_, {"--kdc", kdc(), "--realm", kRealm, "--identities", dir_.file("ids.txt"), "--requests",
              "220", "--window", "8", "--bad-password-ratio", "0.25", "--select", "uniform"});
   EXPECT_EQ(r.process.exit_code, kExitOk) << r.process.describe();
@@ -221,9 +178,9 @@ TEST_F(LoadgenMit, WrongPasswordsAndUnknownPrincipalsAreCountedByCode) {
 
 TEST_F(LoadgenMit, NoPreauthGetsPreauthRequired) {
   const auto before = log_counts();
-  const KdcperfRun r =
-      kdcperf(dir_, {"--kdc", kdc(), "--realm", kRealm, "alice", "--password-file",
-                     dir_.file("alice.pw"), "--requests", "40", "--window", "4", "--no-preauth"});
+  const KdcperfRun r = run_kdcperf(
+      dir_, {"--kdc", kdc(), "--realm", kRealm, "alice", "--password-file", dir_.file("alice.pw"),
+             "--requests", "40", "--window", "4", "--no-preauth"});
   EXPECT_EQ(r.process.exit_code, kExitOk) << r.process.describe();
   expect_counts_match(r, before, log_counts());
   EXPECT_EQ(r.code(25), 40u);
@@ -236,7 +193,7 @@ TEST_F(LoadgenMit, LoginFlowIsTwoMessagesPerLoginInEveryEtype) {
   for (const char* etype : {"17", "18", "19", "20", "23,18"}) {
     SCOPED_TRACE(etype);
     const auto before = log_counts();
-    const KdcperfRun r = kdcperf(
+    const KdcperfRun r = run_kdcperf(
         dir_, {"--kdc", kdc(), "--realm", kRealm, "alice", "--password-file", dir_.file("alice.pw"),
                "--requests", "20", "--window", "2", "--flow", "login", "--etypes", etype});
     EXPECT_EQ(r.process.exit_code, kExitOk) << r.process.describe();
@@ -251,7 +208,7 @@ TEST_F(LoadgenMit, LoginFlowIsTwoMessagesPerLoginInEveryEtype) {
 
 TEST_F(LoadgenMit, OpenLoopOverManyPrincipalsEqualsTheKdcLog) {
   const auto before = log_counts();
-  const KdcperfRun r = kdcperf(
+  const KdcperfRun r = run_kdcperf(
       dir_, {"--kdc", kdc(), "--realm", kRealm, "--pattern", "user{i}", "--password-pattern",
              "pw-{i}", "--range", "1-" + std::to_string(kUsers), "--rate", "300", "--duration",
              "1s", "--bad-password-ratio", "0.1", "--etypes", "18",
@@ -269,9 +226,9 @@ TEST_F(LoadgenMit, ProbeLearnsSaltsAndSavedKeysSkipDerivation) {
   const std::string keys = dir_.file("keys.keytab");
   const auto before = log_counts();
   const KdcperfRun first =
-      kdcperf(dir_, {"--kdc", kdc(), "--realm", kRealm, "--pattern", "user{i}",
-                     "--password-pattern", "pw-{i}", "--range", "1-50", "--probe", "--save-keys",
-                     keys, "--requests", "50", "--window", "5"});
+      run_kdcperf(dir_, {"--kdc", kdc(), "--realm", kRealm, "--pattern", "user{i}",
+                         "--password-pattern", "pw-{i}", "--range", "1-50", "--probe",
+                         "--save-keys", keys, "--requests", "50", "--window", "5"});
   EXPECT_EQ(first.process.exit_code, kExitOk) << first.process.describe();
   const json& pop = first.report["workload"]["population"];
   EXPECT_EQ(pop["clients"], 50u);
@@ -284,8 +241,8 @@ TEST_F(LoadgenMit, ProbeLearnsSaltsAndSavedKeysSkipDerivation) {
 
   // A second run takes the saved keys: no password, no string-to-key.
   const KdcperfRun second =
-      kdcperf(dir_, {"--kdc", kdc(), "--realm", kRealm, "--pattern", "user{i}", "--range", "1-50",
-                     "--load-keys", keys, "--requests", "50", "--window", "5"});
+      run_kdcperf(dir_, {"--kdc", kdc(), "--realm", kRealm, "--pattern", "user{i}", "--range",
+                         "1-50", "--load-keys", keys, "--requests", "50", "--window", "5"});
   EXPECT_EQ(second.process.exit_code, kExitOk) << second.process.describe();
   EXPECT_EQ(second.report["workload"]["population"]["keys_loaded"], 50u);
   EXPECT_EQ(second.report["workload"]["population"]["keys_derived"], 0u);
@@ -312,8 +269,8 @@ TEST_F(LoadgenMit, TenThousandDistinctPrincipals) {
   ASSERT_TRUE(kt.ok()) << kt.describe();
   const auto before = log_counts();
   const KdcperfRun r =
-      kdcperf(dir_, {"--kdc", kdc(), "--realm", kRealm, "--keytab", keytab, "--requests",
-                     std::to_string(kMany), "--window", "32", "--timeout", "5s"});
+      run_kdcperf(dir_, {"--kdc", kdc(), "--realm", kRealm, "--keytab", keytab, "--requests",
+                         std::to_string(kMany), "--window", "32", "--timeout", "5s"});
   EXPECT_EQ(r.process.exit_code, kExitOk) << r.process.describe();
   expect_counts_match(r, before, log_counts());
   EXPECT_EQ(r.report["workload"]["population"]["clients"], kMany);
@@ -328,8 +285,8 @@ TEST_F(LoadgenMit, TcpCountsEqualTheKdcLog) {
     SCOPED_TRACE(mode);
     const auto before = log_counts();
     const KdcperfRun r =
-        kdcperf(dir_, {"--kdc", kdc(), "--realm", kRealm, "alice", "--password-file",
-                       dir_.file("alice.pw"), "--requests", "30", "--window", "3", mode});
+        run_kdcperf(dir_, {"--kdc", kdc(), "--realm", kRealm, "alice", "--password-file",
+                           dir_.file("alice.pw"), "--requests", "30", "--window", "3", mode});
     EXPECT_EQ(r.process.exit_code, kExitOk) << r.process.describe();
     expect_counts_match(r, before, log_counts());
     EXPECT_EQ(r.count("as_rep"), 30u);
@@ -338,10 +295,11 @@ TEST_F(LoadgenMit, TcpCountsEqualTheKdcLog) {
 }
 
 TEST_F(LoadgenMit, KdcCpuAndMemoryAreReported) {
-  const KdcperfRun r = kdcperf(dir_,
-                               {"--kdc", kdc(), "--realm", kRealm, "bob", "--password-stdin",
-                                "--requests", "50", "--kdc-pid", std::to_string(realm_->kdc_pid())},
-                               "bob-pw\n");
+  const KdcperfRun r =
+      run_kdcperf(dir_,
+                  {"--kdc", kdc(), "--realm", kRealm, "bob", "--password-stdin", "--requests", "50",
+                   "--kdc-pid", std::to_string(realm_->kdc_pid())},
+                  "bob-pw\n");
   EXPECT_EQ(r.process.exit_code, kExitOk) << r.process.describe();
   ASSERT_TRUE(r.report.contains("kdc"));
   EXPECT_EQ(r.report["kdc"]["pid"], realm_->kdc_pid());
@@ -359,7 +317,7 @@ TEST_F(LoadgenMit, ThresholdsGiveTheirOwnExitStatusAndReportsMerge) {
   auto with = [&](std::vector<std::string> extra) {
     std::vector<std::string> a = base;
     a.insert(a.end(), extra.begin(), extra.end());
-    return kdcperf(dir_, a);
+    return run_kdcperf(dir_, a);
   };
   const KdcperfRun pass = with({"--threshold", "errors<1%", "--threshold", "rate>=1"});
   EXPECT_EQ(pass.process.exit_code, kExitOk) << pass.process.describe();
@@ -417,7 +375,7 @@ TEST_F(LoadgenNegative, DeadPortGivesTimeoutsAndNoReplies) {
   ASSERT_GT(port, 0);
   auto args = alice("127.0.0.1:" + std::to_string(port));
   args.insert(args.end(), {"--requests", "10", "--window", "5", "--timeout", "100ms"});
-  const KdcperfRun r = kdcperf(dir_, args);
+  const KdcperfRun r = run_kdcperf(dir_, args);
   ASSERT_TRUE(r.report.is_object()) << r.process.describe();
   EXPECT_EQ(r.count("replies"), 0u);
   EXPECT_EQ(r.count("timeouts"), 10u);
@@ -433,7 +391,7 @@ TEST_F(LoadgenNegative, GarbageIsMalformedNeverSuccess) {
   });
   auto args = alice(garbage.address());
   args.insert(args.end(), {"--requests", "300", "--window", "8"});
-  const KdcperfRun r = kdcperf(dir_, args);
+  const KdcperfRun r = run_kdcperf(dir_, args);
   ASSERT_TRUE(r.report.is_object()) << r.process.describe();
   EXPECT_EQ(r.count("malformed"), 300u);
   EXPECT_EQ(r.count("as_rep") + r.count("logins_ok"), 0u);
@@ -449,7 +407,7 @@ TEST_F(LoadgenNegative, AReplayedGenuineAsRepFailsVerification) {
   FakeKdc replay([&](std::uint64_t) {
     return std::string(reinterpret_cast<const char*>(rep.data()), rep.size());
   });
-  const KdcperfRun r = kdcperf(
+  const KdcperfRun r = run_kdcperf(
       dir_, {"--kdc", replay.address(), "--realm", kRealm, "--keytab",
              source_path("krb/testdata/mit/alice.keytab"), "--requests", "50", "--window", "4"});
   ASSERT_TRUE(r.report.is_object()) << r.process.describe();
@@ -480,13 +438,13 @@ TEST_F(LoadgenNegative, CannedResponderAnswersEveryRequest) {
   const std::string kdc = "127.0.0.1:" + std::to_string(port);
   const std::string keytab = source_path("krb/testdata/mit/alice.keytab");
   const KdcperfRun none =
-      kdcperf(dir_, {"--kdc", kdc, "--realm", kRealm, "--keytab", keytab, "--verify", "none",
-                     "--requests", "2000", "--window", "16"});
+      run_kdcperf(dir_, {"--kdc", kdc, "--realm", kRealm, "--keytab", keytab, "--verify", "none",
+                         "--requests", "2000", "--window", "16"});
   EXPECT_EQ(none.process.exit_code, kExitOk) << none.process.describe();
   EXPECT_EQ(none.count("as_rep"), 2000u);
   EXPECT_EQ(none.count("unchecked"), 2000u);
-  const KdcperfRun all = kdcperf(dir_, {"--kdc", kdc, "--realm", kRealm, "--keytab", keytab,
-                                        "--requests", "200", "--window", "16"});
+  const KdcperfRun all = run_kdcperf(dir_, {"--kdc", kdc, "--realm", kRealm, "--keytab", keytab,
+                                            "--requests", "200", "--window", "16"});
   EXPECT_EQ(all.process.exit_code, kExitVerificationFailed) << all.process.describe();
   EXPECT_EQ(all.count("verified_failed"), 200u);
   guard.stop();
@@ -497,7 +455,7 @@ TEST_F(LoadgenNegative, CannedResponderAnswersEveryRequest) {
 TEST_F(LoadgenNegative, RefusesANonLoopbackTarget) {
   auto args = alice("192.0.2.1:88");
   args.insert(args.end(), {"--requests", "1"});
-  const KdcperfRun r = kdcperf(dir_, args);
+  const KdcperfRun r = run_kdcperf(dir_, args);
   EXPECT_EQ(r.process.exit_code, kExitUsage);
   EXPECT_NE(r.process.out_err.find("loopback"), std::string::npos) << r.process.out_err;
   EXPECT_TRUE(r.report.is_null());  // nothing was run, so nothing reported
