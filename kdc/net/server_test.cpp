@@ -201,6 +201,15 @@ TEST_F(ServerTest, IdleAndHalfSentConnectionsAreClosed) {
   send_all(partial.get(), frame(kGarbage).substr(0, 6));  // a slow client stops mid-frame
   EXPECT_TRUE(closed_by_peer(idle.get(), 5s));
   EXPECT_TRUE(closed_by_peer(partial.get(), 5s));
+  // A client that keeps trickling bytes of a frame it never finishes is closed too.
+  io::Fd trickle = tcp_connect(addr());
+  const std::string f = frame(std::string(200, 'x'));
+  bool closed = false;
+  for (std::size_t i = 0; i < f.size() && !closed; ++i) {
+    if (::send(trickle.get(), f.data() + i, 1, MSG_NOSIGNAL) != 1) break;
+    closed = closed_by_peer(trickle.get(), 100ms);
+  }
+  EXPECT_TRUE(closed || closed_by_peer(trickle.get(), 2s));
   EXPECT_GE(eventually([](const WorkerStats& s) {
               return s.engine.tcp_idle_closed >= 2;
             }).engine.tcp_idle_closed,

@@ -340,7 +340,6 @@ void Worker::Impl::on_tcp_recv(std::uint32_t c, std::uint32_t gen, int res) {
   if (k.closing) return maybe_free_conn(c);
   if (res <= 0) return close_conn(c);  // end of stream or error
   k.have += static_cast<std::size_t>(res);
-  k.last_active_ns = now_ns;
   parse_frames(c);
   if (!k.has_frames) after_batch(c);  // nothing borrowed from rbuf: read on at once
 }
@@ -364,6 +363,9 @@ void Worker::Impl::parse_frames(std::uint32_t c) {
     p.req.transport = as::Transport::kTcp;
     p.conn = c;
     ++ec.tcp_messages;
+    // Only whole messages count as activity: a client that trickles a frame byte by byte is
+    // closed after the idle timeout like a silent one.
+    k.last_active_ns = now_ns;
     at += kTcpPrefix + len;
     if (!k.has_frames) touched.push_back(c);
     k.has_frames = true;

@@ -32,6 +32,7 @@ struct WorkerConfig {
   std::size_t send_slot_bytes = 8192;  // largest reply (+4 for TCP framing)
   std::size_t max_tcp_message = 65536;
   std::size_t max_tcp_connections = 1024;
+  // A connection with no complete message for this long is closed (partial frames included).
   std::int64_t tcp_idle_timeout_ms = 10000;
   int cpu = -1;  // pin the thread to this CPU (-1: no pinning)
   // Added to the system clock: a KDC whose clock is off, to test clients' skew handling.

@@ -381,7 +381,8 @@ void seal_batch(std::span<SealJob> jobs, Rng& rng) {
   for (SealJob& j : jobs) {
     if (j.key != nullptr) total += enctype_info(j.key->etype())->confounder_bytes;
   }
-  static constexpr std::size_t kStackConfounders = 64 * kAesBlock;
+  // Room for a KDC batch of 128 seals (64 requests: ticket and reply) without allocating.
+  static constexpr std::size_t kStackConfounders = 256 * kAesBlock;
   std::array<std::byte, kStackConfounders> stack_buf;
   std::vector<std::byte> heap_buf;
   MutableByteView confounders;
