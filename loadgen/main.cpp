@@ -213,8 +213,12 @@ std::optional<std::string> read_password_file(const std::string& path) {
 // Single-threaded: apply_probe_reply mutates the population the factory reads.
 class ProbeWorkload final : public loadgen::Workload {
  public:
-  ProbeWorkload(loadgen::clients::Population& pop, loadgen::clients::RequestOptions ro)
-      : pop_(pop), factory_(pop, std::move(ro)), nonces_(0x70726f6265ULL ^ ::getpid()) {}
+  ProbeWorkload(loadgen::clients::Population& pop, loadgen::clients::RequestOptions ro,
+                std::vector<std::int32_t> key_etypes)
+      : pop_(pop),
+        factory_(pop, std::move(ro)),
+        nonces_(0x70726f6265ULL ^ ::getpid()),
+        key_etypes_(std::move(key_etypes)) {}
 
   krb::Result<std::size_t> start(krb::MutableByteView out, krb::KerberosTimestamp now,
                                  loadgen::RequestToken* token) override {
@@ -235,7 +239,7 @@ class ProbeWorkload final : public loadgen::Workload {
     // The outer tag is enough for the engine's counts; apply_probe_reply does the decoding.
     if (!reply.empty() && reply[0] == std::byte{0x7e}) v.kind = loadgen::ReplyKind::kKrbError;
     if (!reply.empty() && reply[0] == std::byte{0x6b}) v.kind = loadgen::ReplyKind::kAsRep;
-    if (loadgen::clients::apply_probe_reply(pop_, token.client, reply).ok()) {
+    if (loadgen::clients::apply_probe_reply(pop_, token.client, reply, key_etypes_).ok()) {
       ++learned;
     } else {
       ++unusable;
@@ -248,6 +252,7 @@ class ProbeWorkload final : public loadgen::Workload {
   loadgen::clients::Population& pop_;
   loadgen::clients::RequestFactory factory_;
   loadgen::clients::NonceGenerator nonces_;
+  std::vector<std::int32_t> key_etypes_;  // the client's etype order for ETYPE-INFO2
   std::uint32_t next_ = 0;
 };
 
@@ -662,6 +667,14 @@ int cmd_run(RunOptions& o) {
       wo.request.etypes.push_back(v);
     }
   }
+  // Client keys are of the etypes the requests list, in their order (what kinit does): a key
+  // of another etype would pre-authenticate, and a KDC that seals the reply with the
+  // pre-authentication key (Heimdal) would answer in an etype the request never offered.
+  std::vector<std::int32_t> key_etypes;
+  for (std::int32_t e : wo.request.etypes) {
+    if (krb::crypto::enctype_info(e) != nullptr) key_etypes.push_back(e);
+  }
+  if (key_etypes.empty()) return usage_error("--etypes lists no enctype kdcperf implements");
   const auto lifetime = parse_duration(o.lifetime);
   if (!lifetime || *lifetime < 1'000'000'000) return usage_error("bad --lifetime");
   wo.request.lifetime_seconds = *lifetime / 1'000'000'000;
@@ -718,7 +731,7 @@ int cmd_run(RunOptions& o) {
     ++sources;
     auto bytes = clients::read_file(o.keytab);
     if (!bytes.ok()) return usage_error("cannot read --keytab " + o.keytab);
-    if (!pop->add_keytab(*bytes).ok()) return usage_error("bad --keytab " + o.keytab);
+    if (!pop->add_keytab(*bytes, key_etypes).ok()) return usage_error("bad --keytab " + o.keytab);
   }
   if (sources == 0 || pop->size() == 0) {
     return usage_error("no clients: give a principal, --pattern, --identities or --keytab");
@@ -727,7 +740,7 @@ int cmd_run(RunOptions& o) {
 
   json population = {{"clients", pop->size()}};
   if (o.probe) {
-    ProbeWorkload probe(*pop, wo.request);
+    ProbeWorkload probe(*pop, wo.request, key_etypes);
     net::EngineConfig pc = cfg;
     pc.mode = net::LoadMode::kClosed;
     pc.threads = 1;
@@ -753,13 +766,14 @@ int cmd_run(RunOptions& o) {
     }
   }
   if (!o.load_keys.empty()) {
-    auto n = clients::load_keys_file(*pop, o.load_keys);
+    auto n = clients::load_keys_file(*pop, o.load_keys, key_etypes);
     if (!n.ok()) return usage_error("cannot load keys from " + o.load_keys);
     population["keys_loaded"] = *n;
   }
   {
     clients::DeriveOptions d;
     d.threads = o.derive_threads;
+    d.etype = static_cast<krb::crypto::Enctype>(key_etypes.front());
     if (progress) {
       d.progress = [](std::uint64_t done, std::uint64_t total) {
         if (total < 1000) return;  // instant: no progress line

@@ -87,9 +87,10 @@ krb::Status save_keys_file(const Population& population, const std::string& path
   return write_file_atomic(path, kt.view(), 0600);
 }
 
-krb::Result<std::uint64_t> load_keys_file(Population& population, const std::string& path) {
+krb::Result<std::uint64_t> load_keys_file(Population& population, const std::string& path,
+                                          std::span<const std::int32_t> preference) {
   KRB_ASSIGN_OR_RETURN(krb::Buffer bytes, read_file(path));
-  auto loaded = population.load_keys(bytes);
+  auto loaded = population.load_keys(bytes, preference);
   krb::secure_wipe(bytes.data(), bytes.size());  // the file holds keys
   return loaded;
 }

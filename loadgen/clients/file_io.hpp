@@ -26,6 +26,7 @@ krb::Status write_file_atomic(const std::string& path, krb::ByteView bytes, unsi
 // run skips string-to-key.
 krb::Status save_keys_file(const Population& population, const std::string& path,
                            std::uint32_t timestamp);
-krb::Result<std::uint64_t> load_keys_file(Population& population, const std::string& path);
+krb::Result<std::uint64_t> load_keys_file(Population& population, const std::string& path,
+                                          std::span<const std::int32_t> preference = {});
 
 }  // namespace kdcperf::loadgen::clients

@@ -591,7 +591,10 @@ Result<krb::SecretBytes> Population::to_keytab(std::uint32_t timestamp, std::uin
   return krb::files::write_keytab(entries);
 }
 
-Result<std::uint64_t> Population::load_keys(krb::ByteView keytab) {
+Result<std::uint64_t> Population::load_keys(krb::ByteView keytab,
+                                            std::span<const std::int32_t> preference) {
+  if (preference.empty()) preference = kDefaultEtypes;
+  if (preference.size() >= 0xff) return Err::kInvalidArgument;
   KRB_ASSIGN_OR_RETURN(auto entries, krb::files::read_keytab(keytab));
   std::unordered_map<std::string_view, std::uint32_t> index;
   index.reserve(records_.size());
@@ -618,9 +621,9 @@ Result<std::uint64_t> Population::load_keys(krb::ByteView keytab) {
       if (e.enctype != r.wanted_etype) continue;
       rank = 0;
     } else {
-      const auto p = std::find(kDefaultEtypes.begin(), kDefaultEtypes.end(), e.enctype);
-      if (p == kDefaultEtypes.end()) continue;
-      rank = static_cast<std::uint8_t>(p - kDefaultEtypes.begin());
+      const auto p = std::find(preference.begin(), preference.end(), e.enctype);
+      if (p == preference.end()) continue;
+      rank = static_cast<std::uint8_t>(p - preference.begin());
     }
     if (rank < best_rank[client] ||
         (rank == best_rank[client] && e.kvno > entries[best_entry[client]].kvno)) {

@@ -156,9 +156,10 @@ class Population {
   // The derived keys as a 0x502 keytab (kvno, timestamp as given), for a second run.
   krb::Result<krb::SecretBytes> to_keytab(std::uint32_t timestamp, std::uint32_t kvno = 1) const;
   // Keys from a keytab written by to_keytab (or ktadd): matched by principal; per client the
-  // entry of its etype when a probe set one, else the first of kDefaultEtypes it has. Returns
-  // how many clients got a key.
-  krb::Result<std::uint64_t> load_keys(krb::ByteView keytab);
+  // entry of its etype when a probe set one, else the first etype of `preference` it has
+  // (default kDefaultEtypes). Returns how many clients got a key.
+  krb::Result<std::uint64_t> load_keys(krb::ByteView keytab,
+                                       std::span<const std::int32_t> preference = {});
 
   // ---- reading (hot path; any number of threads) -------------------------------------------
   std::size_t size() const { return records_.size(); }
