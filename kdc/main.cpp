@@ -151,8 +151,8 @@ struct Options {
   unsigned users = 100;
   std::string user_pattern = "user{i}", password_pattern = "pw-{i}", etypes = "18";
   std::string write_keytab;
-  bool no_pac = false, mit_tag = false, no_udp = false, no_tcp = false;
-  std::size_t max_udp_reply = 65536, batch = 64;
+  bool no_pac = false, mit_tag = false, no_udp = false, no_tcp = false, random_keys = false;
+  std::size_t max_udp_reply = 65536, batch = 64, key_cache = 16384;
   std::string skew = "300", max_life = "10h", max_renewable_life = "7d";
   std::size_t max_tcp_connections = 1024, max_tcp_message = 65536;
   std::string tcp_idle_timeout = "10s";
@@ -182,12 +182,16 @@ int main(int argc, char** argv) {
   app.add_option("--etypes", o.etypes, "embedded realm: enctypes of each user's keys (18,17,...)");
   app.add_option("--write-keytab", o.write_keytab,
                  "write the users' keys as an MIT keytab and go on");
+  app.add_flag("--random-keys", o.random_keys,
+               "embedded realm: random keys, no passwords (large realms; use --write-keytab)");
   app.add_flag("--no-pac", o.no_pac, "issue TGTs without the minimal PAC MIT 1.20 adds");
   app.add_flag("--mit-enc-part-tag", o.mit_tag, "tag EncASRepPart [APPLICATION 26] as MIT does");
   app.add_flag("--no-udp", o.no_udp, "serve TCP only");
   app.add_flag("--no-tcp", o.no_tcp, "serve UDP only");
   app.add_option("--max-udp-reply", o.max_udp_reply, "larger UDP replies become RESPONSE_TOO_BIG");
   app.add_option("--batch", o.batch, "requests per AsService batch (default 64)");
+  app.add_option("--key-cache", o.key_cache,
+                 "prepared key states per worker, 3 per active client (default 16384)");
   app.add_option("--clock-skew", o.skew, "allowed clock skew (300, 5m)");
   app.add_option("--max-life", o.max_life, "realm maximum ticket life (10h)");
   app.add_option("--max-renewable-life", o.max_renewable_life, "realm maximum renewable life (7d)");
@@ -266,6 +270,7 @@ int main(int argc, char** argv) {
     eo.name_pattern = o.user_pattern;
     eo.password_pattern = o.password_pattern;
     eo.etypes = *etypes;
+    eo.random_keys = o.random_keys;
     eo.load.rng = &rng;
     eo.load.progress = [&](std::size_t done, std::size_t total) {
       if (total >= 10000)
@@ -275,8 +280,8 @@ int main(int argc, char** argv) {
     if (!r.ok()) return fail("embedded realm: " + why);
     db.emplace(std::move(r).value());
     log("embedded realm " + o.realm + ": " + std::to_string(o.users) + " users " + o.user_pattern +
-        " with passwords " + o.password_pattern + ", i = 1.." + std::to_string(o.users) +
-        ", every one +requires_preauth");
+        (o.random_keys ? " with random keys" : " with passwords " + o.password_pattern) +
+        ", i = 1.." + std::to_string(o.users) + ", every one +requires_preauth");
   }
   const double load_s =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -310,6 +315,7 @@ int main(int argc, char** argv) {
   sc.worker.as.max_udp_reply = o.max_udp_reply;
   sc.worker.as.mit_enc_part_tag = o.mit_tag;
   sc.worker.as.max_batch = o.batch;
+  sc.worker.as.key_cache_entries = o.key_cache;
 
   struct sigaction sa {};
   sa.sa_handler = on_stop;

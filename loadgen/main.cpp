@@ -840,6 +840,9 @@ int cmd_run(RunOptions& o) {
     rep.search = search_json(*r);
     const int best = r->best_step >= 0 ? r->best_step : static_cast<int>(r->steps.size()) - 1;
     if (best >= 0) result = std::move(r->steps[static_cast<std::size_t>(best)].result);
+    // A search that stopped because kdcperf fell behind found kdcperf's limit, not the KDC's:
+    // flagged, and exit status 4, whatever the best step looked like.
+    if (r->generator_limited) result.fell_behind = true;
     if (progress) {
       std::fprintf(stderr, "kdcperf: search: highest rate within the bounds %.0f/s%s\n",
                    r->best_rate,

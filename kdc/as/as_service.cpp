@@ -105,7 +105,8 @@ struct AsService::Impl {
       : db(d),
         opts(o),
         realm(d.policy().realm),
-        keys(std::max<std::size_t>(4 * o.max_batch + 16, 1024)),
+        // A batch holds up to four pointers into the cache per request: never evict those.
+        keys(std::max<std::size_t>(4 * o.max_batch + 16, o.key_cache_entries)),
         pending(o.max_batch),
         arena(o.max_batch * kSlotBytes) {
     issued.resize(o.max_batch);
@@ -176,10 +177,11 @@ struct AsService::Impl {
 };
 
 AsService::AsService(const db::PrincipalDb& db, AsOptions options)
-    : impl_(std::make_unique<Impl>(
-          db, options.max_batch == 0 ? AsOptions{options.max_udp_reply, options.mit_enc_part_tag,
-                                                 options.allow_trailing_bytes, 1}
-                                     : options)) {}
+    : impl_(std::make_unique<Impl>(db, [&] {
+        AsOptions o = options;
+        o.max_batch = std::max<std::size_t>(1, o.max_batch);
+        return o;
+      }())) {}
 AsService::~AsService() = default;
 
 krb::ByteView AsService::transport_error(krb::proto::ErrorCode code, krb::KerberosTimestamp now,

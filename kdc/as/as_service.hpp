@@ -40,6 +40,10 @@ struct AsOptions {
   bool allow_trailing_bytes = true;
   // Requests per batch the service is sized for (scratch is allocated once for this many).
   std::size_t max_batch = 64;
+  // Prepared per-(key, usage) crypto state kept per worker (krb/crypto/key_cache.hpp): three
+  // entries per active client (pre-auth, reply, PA-REQ-ENC-PA-REP checksum) of 1-3 KiB each.
+  // A working set larger than this re-derives keys on most requests.
+  std::size_t key_cache_entries = 16384;
 };
 
 enum class Transport : std::uint8_t { kUdp, kTcp };

@@ -877,6 +877,14 @@ krb::Result<PrincipalDb> make_embedded_realm(const EmbeddedRealmOptions& o, std:
     tgs.keys.push_back(PrincipalKey{std::move(key), 1, tgs_salt, std::nullopt});
   }
 
+  // Random keys for every user from one RNG call (the RNG need not be thread-safe).
+  std::size_t key_bytes_per_user = 0;
+  for (const std::int32_t e : o.etypes) {
+    key_bytes_per_user += krb::crypto::enctype_info(e)->key_bytes;
+  }
+  krb::SecretBytes random(o.random_keys ? o.users * key_bytes_per_user : 0);
+  if (o.random_keys && !random.empty()) rng.fill(random.mutable_view());
+
   // Each user is made by whichever thread takes its index, into its own slot.
   std::vector<Principal> users(o.users);
   const std::optional<Failure> failure =
@@ -888,12 +896,17 @@ krb::Result<PrincipalDb> make_embedded_realm(const EmbeddedRealmOptions& o, std:
         p.components = std::move(*components);
         p.policy.requires_preauth = o.requires_preauth;
         const std::string salt = krb::crypto::default_salt(realm, views(p.components));
-        std::string password = expand(o.password_pattern, i);
+        std::string password = o.random_keys ? std::string() : expand(o.password_pattern, i);
         krb::Status status;
         p.keys.reserve(o.etypes.size());
+        std::size_t offset = slot * key_bytes_per_user;
         for (const std::int32_t e : o.etypes) {
+          const std::size_t n = krb::crypto::enctype_info(e)->key_bytes;
           krb::Result<krb::crypto::Key> key =
-              krb::crypto::string_to_key(static_cast<Enctype>(e), password, salt);
+              o.random_keys ? krb::crypto::random_to_key(static_cast<Enctype>(e),
+                                                         random.view().subspan(offset, n))
+                            : krb::crypto::string_to_key(static_cast<Enctype>(e), password, salt);
+          offset += n;
           if (!key.ok()) {
             status = key.error();
             break;

@@ -636,6 +636,38 @@ TEST(EmbeddedRealm, PatternsEnctypesAndPolicy) {
   EXPECT_EQ(db->krbtgt().keys.size(), 2u);
 }
 
+TEST(EmbeddedRealm, RandomKeysComeFromTheRngAndExportToAKeytab) {
+  krb::DeterministicRng rng(9);
+  EmbeddedRealmOptions o;
+  o.users = 50;
+  o.etypes = {18, 17};
+  o.random_keys = true;
+  o.load.threads = 2;
+  o.load.rng = &rng;
+  std::string why;
+  krb::Result<PrincipalDb> db = make_embedded_realm(o, &why);
+  ASSERT_TRUE(db.ok()) << why;
+  const Principal* one = db->find("user1");
+  const Principal* two = db->find("user2");
+  ASSERT_NE(one, nullptr);
+  ASSERT_NE(two, nullptr);
+  ASSERT_EQ(one->keys.size(), 2u);
+  EXPECT_EQ(one->keys[0].key.bytes.size(), 32u);
+  EXPECT_EQ(one->keys[1].key.bytes.size(), 16u);
+  // Not the password's key, and not another user's.
+  EXPECT_FALSE(same_bytes(
+      one->keys[0], expected_key(Enctype::AES256_CTS_HMAC_SHA1_96, "pw-1", "KDCPERF.TESTuser1")));
+  EXPECT_FALSE(krb::equal(one->keys[0].key.bytes.view(), two->keys[0].key.bytes.view()));
+  // The keytab carries them to a load generator unchanged.
+  auto kt = export_keytab(*db, true, 1);
+  ASSERT_TRUE(kt.ok());
+  krb::Result<PrincipalDb> back = load_keytab_realm(kt->view(), o.policy, &why);
+  ASSERT_TRUE(back.ok()) << why;
+  const Principal* again = back->find("user1");
+  ASSERT_NE(again, nullptr);
+  EXPECT_TRUE(krb::equal(again->keys[0].key.bytes.view(), one->keys[0].key.bytes.view()));
+}
+
 TEST(EmbeddedRealm, ZeroUsersIsJustKrbtgt) {
   krb::DeterministicRng rng(5);
   EmbeddedRealmOptions o;
