@@ -152,6 +152,7 @@ struct Options {
   std::string user_pattern = "user{i}", password_pattern = "pw-{i}", etypes = "18";
   std::string write_keytab;
   bool no_pac = false, mit_tag = false, no_udp = false, no_tcp = false, random_keys = false;
+  bool export_krbtgt = false;
   std::size_t max_udp_reply = 65536, batch = 64, key_cache = 16384;
   std::string skew = "300", max_life = "10h", max_renewable_life = "7d";
   std::size_t max_tcp_connections = 1024, max_tcp_message = 65536;
@@ -182,6 +183,9 @@ int main(int argc, char** argv) {
   app.add_option("--etypes", o.etypes, "embedded realm: enctypes of each user's keys (18,17,...)");
   app.add_option("--write-keytab", o.write_keytab,
                  "write the users' keys as an MIT keytab and go on");
+  app.add_flag("--export-krbtgt", o.export_krbtgt,
+               "put krbtgt/REALM in --write-keytab too (to serve the realm again with --keytab; "
+               "not for kdcperf --keytab, which would log in as krbtgt)");
   app.add_flag("--random-keys", o.random_keys,
                "embedded realm: random keys, no passwords (large realms; use --write-keytab)");
   app.add_flag("--no-pac", o.no_pac, "issue TGTs without the minimal PAC MIT 1.20 adds");
@@ -286,9 +290,12 @@ int main(int argc, char** argv) {
   const double load_s =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   log("realm " + o.realm + ": " + std::to_string(db->size()) + " principals loaded in " +
-      std::to_string(load_s) + " s");
+      std::to_string(load_s) + " s, " +
+      std::to_string(db->approximate_bytes_without_keys() / db->size()) +
+      " bytes per principal beyond its keys");
   if (!o.write_keytab.empty()) {
-    auto kt = kdc::db::export_keytab(*db, false, static_cast<std::uint32_t>(time(nullptr)));
+    auto kt =
+        kdc::db::export_keytab(*db, o.export_krbtgt, static_cast<std::uint32_t>(time(nullptr)));
     if (!kt.ok()) return fail("cannot export the keytab");
     std::ofstream f(o.write_keytab, std::ios::binary | std::ios::trunc);
     f.write(reinterpret_cast<const char*>(kt->data()), static_cast<std::streamsize>(kt->size()));

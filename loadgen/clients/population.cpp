@@ -82,7 +82,8 @@ std::size_t SecretArena::append(krb::ByteView bytes) {
 }
 
 void SecretArena::resize(std::size_t n) {
-  if (n > buf_.size()) reserve(n);
+  // Geometric growth: a keytab of a million clients grows the key storage once per client.
+  if (n > buf_.size()) reserve(std::max(n, buf_.size() * 2));
   if (n > size_) {
     std::memset(buf_.data() + size_, 0, n - size_);
   } else if (n < size_) {

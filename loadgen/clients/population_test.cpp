@@ -437,3 +437,25 @@ TEST(SecretArena, GrowsAndKeepsContents) {
 
 }  // namespace
 }  // namespace kdcperf::loadgen::clients
+
+namespace kdcperf::loadgen::clients {
+namespace {
+
+// Keys are stored as clients are added (a keytab of a million principals sets one key per
+// client): the storage must grow geometrically, not by one slot at a time.
+TEST(SecretArena, ResizeOneSlotAtATimeReallocatesLogarithmically) {
+  SecretArena arena;
+  std::size_t reallocations = 0, capacity = arena.capacity();
+  for (std::size_t n = 1; n <= 100000; ++n) {
+    arena.resize(n * Population::kKeySlot);
+    if (arena.capacity() != capacity) {
+      ++reallocations;
+      capacity = arena.capacity();
+    }
+    ASSERT_EQ(arena.size(), n * Population::kKeySlot);
+  }
+  EXPECT_LE(reallocations, 24u);
+}
+
+}  // namespace
+}  // namespace kdcperf::loadgen::clients
