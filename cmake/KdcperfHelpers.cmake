@@ -42,3 +42,27 @@ function(kdcperf_add_test name)
   gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60
                        PROPERTIES LABELS "${T_LABELS}" RUN_SERIAL ${serial})
 endfunction()
+
+# kdcperf_folder_library(<name> DIRS <dir>... DEPS <lib>...): a static library of the folders'
+# .cpp files (relative to the calling CMakeLists), and when tests are on, their *_test.cpp files
+# as the GoogleTest binary <name>_tests. Folders without sources make no library.
+function(kdcperf_folder_library name)
+  cmake_parse_arguments(L "" "" "DIRS;DEPS" ${ARGN})
+  set(dirs "")
+  foreach(d IN LISTS L_DIRS)
+    list(APPEND dirs ${CMAKE_CURRENT_SOURCE_DIR}/${d})
+  endforeach()
+  kdcperf_glob_sources(srcs ${dirs})
+  if(NOT srcs)
+    return()
+  endif()
+  add_library(${name} STATIC ${srcs})
+  kdcperf_target_defaults(${name})
+  target_link_libraries(${name} PUBLIC ${L_DEPS})
+  if(KDCPERF_TESTS)
+    kdcperf_glob_tests(tests ${dirs})
+    if(tests)
+      kdcperf_add_test(${name}_tests SOURCES ${tests} LIBS ${name} krb_testsupport LABELS unit)
+    endif()
+  endif()
+endfunction()

@@ -10,31 +10,7 @@
 
 #include "kdc/as/as_service.hpp"
 #include "kdc/as/as_testing.hpp"
-
-namespace {
-thread_local std::size_t g_allocations = 0;
-}  // namespace
-
-void* operator new(std::size_t n) {
-  ++g_allocations;
-  if (void* p = std::malloc(n == 0 ? 1 : n)) return p;
-  throw std::bad_alloc();
-}
-void* operator new[](std::size_t n) {
-  return operator new(n);
-}
-void operator delete(void* p) noexcept {
-  std::free(p);
-}
-void operator delete[](void* p) noexcept {
-  std::free(p);
-}
-void operator delete(void* p, std::size_t) noexcept {
-  std::free(p);
-}
-void operator delete[](void* p, std::size_t) noexcept {
-  std::free(p);
-}
+#include "tests/support/count_allocations.hpp"
 
 namespace kdcperf::kdc::as {
 namespace {
@@ -74,9 +50,9 @@ TEST(NoAllocation, AWarmAsServiceBatch) {
     replies[i].buffer = out[i];
   }
   service.handle(in, kNow, rng, replies);  // warm: key cache, writers, scratch
-  const std::size_t before = g_allocations;
+  const std::size_t before = kdcperf::testing::allocations();
   service.handle(in, kNow, rng, replies);
-  EXPECT_EQ(g_allocations - before, 0u);
+  EXPECT_EQ(kdcperf::testing::allocations() - before, 0u);
   EXPECT_EQ(service.counters().as_rep, 64u);  // 16 + 16 per round
   EXPECT_EQ(replies[0].kind, ReplyKind::kAsRep);
 }

@@ -21,50 +21,7 @@ extern "C" std::size_t __sanitizer_get_current_allocated_bytes();
 
 #include "krb/base/rng.hpp"
 #include "krb/crypto/string_to_key.hpp"
-
-namespace {
-thread_local std::size_t g_allocations = 0;
-}  // namespace
-
-// The replacements pair malloc with free; g++ with sanitizers cannot see that operator new and
-// operator delete are the matching pair defined here and warns.
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
-#endif
-
-void* operator new(std::size_t n) {
-  ++g_allocations;
-  if (void* p = std::malloc(n == 0 ? 1 : n)) return p;
-  throw std::bad_alloc();
-}
-void* operator new[](std::size_t n) {
-  return operator new(n);
-}
-void* operator new(std::size_t n, const std::nothrow_t&) noexcept {  // std::stable_sort uses it
-  ++g_allocations;
-  return std::malloc(n == 0 ? 1 : n);
-}
-void* operator new[](std::size_t n, const std::nothrow_t& t) noexcept {
-  return operator new(n, t);
-}
-void operator delete(void* p, const std::nothrow_t&) noexcept {
-  std::free(p);
-}
-void operator delete[](void* p, const std::nothrow_t&) noexcept {
-  std::free(p);
-}
-void operator delete(void* p) noexcept {
-  std::free(p);
-}
-void operator delete[](void* p) noexcept {
-  std::free(p);
-}
-void operator delete(void* p, std::size_t) noexcept {
-  std::free(p);
-}
-void operator delete[](void* p, std::size_t) noexcept {
-  std::free(p);
-}
+#include "tests/support/count_allocations.hpp"
 
 namespace kdcperf::kdc::db {
 namespace {
@@ -190,11 +147,11 @@ TEST(PrincipalDb, SlashFindStopsAtItsComponentLimit) {
 TEST(PrincipalDb, FindAllocatesNothing) {
   const PrincipalDb db = make_db({{"alice"}, {"host", "kdc.example.test"}});
   const std::array<std::string_view, 2> host = {"host", "kdc.example.test"};
-  const std::size_t before = g_allocations;
+  const std::size_t before = kdcperf::testing::allocations();
   const Principal* a = db.find("alice");
   const Principal* h = db.find(std::span<const std::string_view>(host));
   const Principal* miss = db.find("a-name-much-longer-than-any-short-string-buffer/x/y/z");
-  const std::size_t after = g_allocations;
+  const std::size_t after = kdcperf::testing::allocations();
   EXPECT_NE(a, nullptr);
   EXPECT_NE(h, nullptr);
   EXPECT_EQ(miss, nullptr);

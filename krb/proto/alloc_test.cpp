@@ -9,32 +9,8 @@
 #include "krb/proto/kdc_rep.hpp"
 #include "krb/proto/kdc_req.hpp"
 #include "krb/proto/krb_error.hpp"
+#include "tests/support/count_allocations.hpp"
 #include "tests/support/testdata.hpp"
-
-namespace {
-thread_local std::size_t g_allocations = 0;
-}  // namespace
-
-void* operator new(std::size_t n) {
-  ++g_allocations;
-  if (void* p = std::malloc(n == 0 ? 1 : n)) return p;
-  throw std::bad_alloc();
-}
-void* operator new[](std::size_t n) {
-  return operator new(n);
-}
-void operator delete(void* p) noexcept {
-  std::free(p);
-}
-void operator delete[](void* p) noexcept {
-  std::free(p);
-}
-void operator delete(void* p, std::size_t) noexcept {
-  std::free(p);
-}
-void operator delete[](void* p, std::size_t) noexcept {
-  std::free(p);
-}
 
 namespace kdcperf::krb::proto {
 namespace {
@@ -49,12 +25,12 @@ TEST(NoAllocation, DecodeAsReqAndKrbError) {
   KrbError err;
   MethodData md;
   EtypeInfo2 info;
-  const std::size_t before = g_allocations;
+  const std::size_t before = kdcperf::testing::allocations();
   ASSERT_TRUE(decode_as_req(as_req, &req).ok());
   ASSERT_TRUE(decode_krb_error(error, &err).ok());
   ASSERT_TRUE(decode_error_method_data(err, &md).ok());
   ASSERT_TRUE(decode_etype_info2(md[1].padata_value, &info).ok());
-  EXPECT_EQ(g_allocations, before);
+  EXPECT_EQ(kdcperf::testing::allocations(), before);
 }
 
 TEST(NoAllocation, EncodeIntoAWarmWriter) {
@@ -75,7 +51,7 @@ TEST(NoAllocation, EncodeIntoAWarmWriter) {
   rep.enc_part = EncryptedData{18, std::nullopt, cipher};
 
   der::Writer w(4096);
-  const std::size_t before = g_allocations;
+  const std::size_t before = kdcperf::testing::allocations();
   for (int i = 0; i < 3; ++i) {
     w.reset();
     encode_as_req(w, req);
@@ -85,7 +61,7 @@ TEST(NoAllocation, EncodeIntoAWarmWriter) {
     encode_as_rep(w, rep);
   }
   EXPECT_TRUE(w.ok());
-  EXPECT_EQ(g_allocations, before);
+  EXPECT_EQ(kdcperf::testing::allocations(), before);
 }
 
 }  // namespace

@@ -10,37 +10,7 @@
 
 #include "loadgen/check/fake_kdc_testing.hpp"
 #include "loadgen/clients/kerberos_workload.hpp"
-
-namespace {
-thread_local std::size_t g_allocations = 0;
-}  // namespace
-
-// The replacements pair malloc with free; g++ with sanitizers cannot see that operator new and
-// operator delete are the matching pair defined here and warns.
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
-#endif
-
-void* operator new(std::size_t n) {
-  ++g_allocations;
-  if (void* p = std::malloc(n == 0 ? 1 : n)) return p;
-  throw std::bad_alloc();
-}
-void* operator new[](std::size_t n) {
-  return operator new(n);
-}
-void operator delete(void* p) noexcept {
-  std::free(p);
-}
-void operator delete[](void* p) noexcept {
-  std::free(p);
-}
-void operator delete(void* p, std::size_t) noexcept {
-  std::free(p);
-}
-void operator delete[](void* p, std::size_t) noexcept {
-  std::free(p);
-}
+#include "tests/support/count_allocations.hpp"
 
 namespace kdcperf::loadgen::clients {
 namespace {
@@ -68,23 +38,23 @@ void run(Flow flow, krb::crypto::Enctype etype) {
   for (int i = 0; i < 400; ++i) {
     const bool measured = i >= 200;  // the first rounds fill the key cache
     RequestToken t;
-    std::size_t before = g_allocations;
+    std::size_t before = kdcperf::testing::allocations();
     auto n = wl.start(req, kNow, &t);
-    if (measured) start_allocs += g_allocations - before;
+    if (measured) start_allocs += kdcperf::testing::allocations() - before;
     ASSERT_TRUE(n.ok());
     krb::Buffer reply = kdc.handle(krb::ByteView(req.data(), *n), kNow);
-    before = g_allocations;
+    before = kdcperf::testing::allocations();
     Verdict v = wl.check(t, reply);
-    if (measured) check_allocs += g_allocations - before;
+    if (measured) check_allocs += kdcperf::testing::allocations() - before;
     if (v.login_continues) {
-      before = g_allocations;
+      before = kdcperf::testing::allocations();
       n = wl.follow_up(t, reply, req, kNow, &t);
-      if (measured) start_allocs += g_allocations - before;
+      if (measured) start_allocs += kdcperf::testing::allocations() - before;
       ASSERT_TRUE(n.ok());
       reply = kdc.handle(krb::ByteView(req.data(), *n), kNow);
-      before = g_allocations;
+      before = kdcperf::testing::allocations();
       v = wl.check(t, reply);
-      if (measured) check_allocs += g_allocations - before;
+      if (measured) check_allocs += kdcperf::testing::allocations() - before;
     }
     ASSERT_NE(v.kind, ReplyKind::kMalformed);
   }
