@@ -826,9 +826,22 @@ int cmd_run(RunOptions& o) {
   rep.start_time = report::utc_timestamp_now();
   const report::SelfUsage u0 = report::self_usage();
   std::optional<report::ProcessSample> k0;
+  // The KDC sampled at the start, about once a second from the engine's coordinating thread
+  // (the progress callback, never a worker thread) and at the end.
+  report::ProcessTrack kdc_track;
+  const auto mono_s = [] {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch())
+        .count();
+  };
   if (o.kdc_pid > 0) {
-    k0 = report::sample_process(static_cast<pid_t>(o.kdc_pid));
+    const auto pid = static_cast<pid_t>(o.kdc_pid);
+    k0 = report::sample_process(pid);
     if (!k0) return usage_error("--kdc-pid: no process " + std::to_string(o.kdc_pid));
+    kdc_track.add(*k0, mono_s());
+    cfg.on_progress = [print = cfg.on_progress, pid, &kdc_track, &mono_s](const net::Progress& p) {
+      if (const auto s = report::sample_process(pid)) kdc_track.add(*s, mono_s());
+      if (print) print(p);
+    };
   }
   signal(SIGINT, on_interrupt);
   signal(SIGTERM, on_interrupt);
@@ -880,7 +893,10 @@ int cmd_run(RunOptions& o) {
       k.cpu_system_s = k1->cpu_system_s - k0->cpu_system_s;
       k.rss_kb_end = k1->rss_kb;
       k.rss_kb_peak = k1->rss_peak_kb;
+      kdc_track.add(*k1, mono_s());
     }
+    k.rss_kb_max_during_run = kdc_track.rss_kb_max();
+    k.cpu_cores_series = kdc_track.cpu_cores_series();
     rep.kdc = k;
   }
   rep.workload = {{"population", population}, {"stats", workload_json(workloads)}};

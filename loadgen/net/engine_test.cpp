@@ -742,6 +742,39 @@ TEST(Engine, ASlowGeneratorIsFlaggedAsBehind) {
   EXPECT_GT(r.late_send_ratio, 0.5);
 }
 
+TEST(Engine, AStallingKdcCannotHideItsQueue) {
+  // Coordinated omission: a KDC that stops answering for 200 ms once, in the middle of a
+  // 1.5 s run at 1000 requests/s through 4 sockets. The 4 requests in flight when it stalls
+  // wait 200 ms (their service time); the ~200 that fall due meanwhile find no free socket
+  // and go out late. Counted from the actual send, the stall all but disappears (4 of 1500
+  // exchanges, under 1%); counted from each request's intended send time it is the p99.
+  UdpResponder responder("127.0.0.1:0", [](const Request& r) {
+    if (r.index == 600) std::this_thread::sleep_for(200ms);  // stops reading, then resumes
+    return std::vector<Reply>{{as_rep(r.nonce)}};
+  });
+  FakeWorkload w;
+  EngineConfig c;
+  c.target = responder.address();
+  c.mode = LoadMode::kOpen;
+  c.schedule = {{1000, 1000, kSec + kSec / 2}};
+  c.sockets = 4;
+  c.timeout_ns = 2 * kSec;  // the stalled requests are answered, not timed out
+  tolerate_scheduling_delays(c);
+  const EngineResult r = run_ok(c, {&w});
+  const report::Counts& n = r.stats.counts;
+  EXPECT_EQ(n.sent, 1500u);
+  EXPECT_EQ(n.verified_ok, 1500u);
+  EXPECT_EQ(n.timeouts, 0u);
+  EXPECT_GT(n.socket_waits, 0u);  // the queue is visible...
+  const std::uint64_t corrected_p99 = r.stats.latencies.latency.quantile(0.99);
+  const std::uint64_t service_p99 = r.stats.latencies.service.quantile(0.99);
+  // ... and so is the stall: about 100 requests were due in its first half.
+  EXPECT_GE(corrected_p99, static_cast<std::uint64_t>(100 * kMs));
+  EXPECT_LT(service_p99, static_cast<std::uint64_t>(50 * kMs));
+  EXPECT_GE(r.stats.latencies.latency.max(), static_cast<std::uint64_t>(150 * kMs));
+  EXPECT_GE(r.stats.latencies.service.max(), static_cast<std::uint64_t>(150 * kMs));
+}
+
 TEST(Engine, SearchFindsTheHighestRateWithinTheBounds) {
   // Steps of 0.4 s at 1000, 2000, 4000/s send exactly 400, 800 and 1600 requests. The
   // responder answers the first 2000 and drops the rest, so the third step loses half.

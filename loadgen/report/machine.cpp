@@ -4,6 +4,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <charconv>
 #include <ctime>
 #include <fstream>
@@ -104,6 +105,21 @@ std::optional<ProcessSample> sample_process(pid_t pid) {
   const std::string stat = read_all(base + "/stat");
   if (stat.empty()) return std::nullopt;
   return parse_proc_stat(stat, read_all(base + "/status"), sysconf(_SC_CLK_TCK));
+}
+
+void ProcessTrack::add(const ProcessSample& s, double at_s) {
+  if (samples_ != 0) {
+    const double dt = at_s - last_at_s_;
+    if (dt <= 0) return;
+    const double cpu = (s.cpu_user_s + s.cpu_system_s) - (last_.cpu_user_s + last_.cpu_system_s);
+    cpu_cores_.push_back(std::max(0.0, cpu) / dt);
+  } else {
+    first_ = s;
+  }
+  ++samples_;
+  last_ = s;
+  last_at_s_ = at_s;
+  rss_kb_max_ = std::max(rss_kb_max_, s.rss_kb);
 }
 
 SelfUsage self_usage() {

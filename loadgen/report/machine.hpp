@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace kdcperf::loadgen::report {
 
@@ -31,6 +32,29 @@ std::optional<ProcessSample> sample_process(pid_t pid);
 // Parsers, exposed for tests: the text of /proc/PID/stat and /proc/PID/status.
 std::optional<ProcessSample> parse_proc_stat(const std::string& stat, const std::string& status,
                                              long clock_ticks);
+
+// A process sampled over a run (about once a second): the highest VmRSS seen and, for each
+// interval between two samples, the CPU it used as cores (CPU seconds / wall seconds).
+// /proc/PID/stat's utime and stime are the whole thread group's (every thread of a
+// multi-threaded KDC, exited ones included), so one sample covers all its threads.
+class ProcessTrack {
+ public:
+  // `at_s`: a monotonic clock in seconds. Samples go in time order; one no later than the
+  // previous is ignored.
+  void add(const ProcessSample& s, double at_s);
+  bool empty() const { return samples_ == 0; }
+  const ProcessSample& first() const { return first_; }
+  const ProcessSample& last() const { return last_; }
+  std::uint64_t rss_kb_max() const { return rss_kb_max_; }
+  const std::vector<double>& cpu_cores_series() const { return cpu_cores_; }
+
+ private:
+  std::size_t samples_ = 0;
+  ProcessSample first_, last_;
+  double last_at_s_ = 0;
+  std::uint64_t rss_kb_max_ = 0;
+  std::vector<double> cpu_cores_;
+};
 
 // This process (getrusage RUSAGE_SELF): CPU seconds and peak RSS.
 struct SelfUsage {

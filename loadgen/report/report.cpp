@@ -363,7 +363,9 @@ json to_json(const Report& r) {
                 {"cpu_cores", r.elapsed_s > 0 ? kcpu / r.elapsed_s : 0},
                 {"rss_kb_start", r.kdc->rss_kb_start},
                 {"rss_kb_end", r.kdc->rss_kb_end},
-                {"rss_kb_peak", r.kdc->rss_kb_peak}};
+                {"rss_kb_peak", r.kdc->rss_kb_peak},
+                {"rss_kb_max_during_run", r.kdc->rss_kb_max_during_run},
+                {"cpu_cores_series", r.kdc->cpu_cores_series}};
   }
   if (!r.search.is_null()) j["search"] = r.search;
   if (!r.workload.is_null()) j["workload"] = r.workload;
@@ -444,6 +446,8 @@ krb::Result<Report> report_from_json(const json& j, std::string* why) {
       u.rss_kb_start = k->value("rss_kb_start", std::uint64_t{0});
       u.rss_kb_end = k->value("rss_kb_end", std::uint64_t{0});
       u.rss_kb_peak = k->value("rss_kb_peak", std::uint64_t{0});
+      u.rss_kb_max_during_run = k->value("rss_kb_max_during_run", std::uint64_t{0});
+      u.cpu_cores_series = k->value("cpu_cores_series", std::vector<double>{});
       r.kdc = u;
     }
     if (const auto s = j.find("search"); s != j.end()) r.search = *s;

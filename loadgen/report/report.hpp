@@ -61,6 +61,10 @@ struct KdcUsage {
   std::uint64_t rss_kb_start = 0;
   std::uint64_t rss_kb_end = 0;
   std::uint64_t rss_kb_peak = 0;  // VmHWM at the end (the process's lifetime peak)
+  // From samples about once a second over the run (start and end included): the highest
+  // VmRSS seen, and the CPU used in each interval between samples, as cores.
+  std::uint64_t rss_kb_max_during_run = 0;
+  std::vector<double> cpu_cores_series;
 };
 
 struct Report {

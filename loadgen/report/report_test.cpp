@@ -1,8 +1,12 @@
 #include "loadgen/report/report.hpp"
 
-#include <gtest/gtest.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <cmath>
+#include <thread>
+
+#include <gtest/gtest.h>
 
 namespace kdcperf::loadgen::report {
 namespace {
@@ -62,7 +66,7 @@ Report sample_report(std::uint64_t scale, std::uint64_t base_latency) {
   r.stats = sample_stats(scale, base_latency);
   r.elapsed_s = 1.5 * static_cast<double>(scale);
   r.generator = {0.25, 0.5, 1234};
-  r.kdc = KdcUsage{4242, 1.0, 2.0, 100, 200, 300};
+  r.kdc = KdcUsage{4242, 1.0, 2.0, 100, 200, 300, 250, {0.5, 1.25, 0.75}};
   r.self_check.max_lag_bound_ns = 10 * static_cast<std::int64_t>(kMs);
   std::string why;
   auto t = parse_threshold("p99<5ms", &why);
@@ -82,6 +86,9 @@ TEST(Report, JsonRoundTripIsExact) {
   EXPECT_EQ(j["series"].size(), 2u);
   EXPECT_DOUBLE_EQ(j["throughput"]["replies_per_s"].get<double>(), 90.0);
   EXPECT_EQ(j["kdc"]["pid"], 4242);
+  EXPECT_EQ(j["kdc"]["rss_kb_max_during_run"], 250u);
+  ASSERT_EQ(j["kdc"]["cpu_cores_series"].size(), 3u);
+  EXPECT_DOUBLE_EQ(j["kdc"]["cpu_cores_series"][1].get<double>(), 1.25);
   std::string why;
   auto b = report_from_json(nlohmann::json::parse(j.dump()), &why);
   ASSERT_TRUE(b.ok()) << why;
@@ -197,6 +204,53 @@ TEST(Machine, ParsesProcStatAndStatus) {
   EXPECT_EQ(s->rss_peak_kb, 9000u);
   EXPECT_FALSE(parse_proc_stat("4242 (x) S 1 2", status, 100).has_value());
   EXPECT_FALSE(parse_proc_stat("no parenthesis", status, 100).has_value());
+}
+
+TEST(Machine, ProcessTrackKeepsThePeakRssAndTheCoresPerInterval) {
+  ProcessTrack t;
+  EXPECT_TRUE(t.empty());
+  // utime + stime of the whole thread group: 2 threads busy for a second read as 2 cores.
+  t.add({1.0, 0.5, 1000, 5000}, 10.0);
+  t.add({2.5, 1.0, 3000, 5000}, 11.0);   // +2.0 s CPU over 1 s
+  t.add({2.75, 1.0, 2000, 5000}, 12.0);  // +0.25 s over 1 s
+  t.add({9.0, 9.0, 9999, 9999}, 12.0);   // not later than the previous sample: ignored
+  t.add({3.0, 1.25, 1500, 5000}, 12.5);  // +0.5 s over 0.5 s: the partial last interval
+  EXPECT_FALSE(t.empty());
+  EXPECT_EQ(t.rss_kb_max(), 3000u);  // VmRSS seen during the run, not the lifetime VmHWM
+  ASSERT_EQ(t.cpu_cores_series().size(), 3u);
+  EXPECT_DOUBLE_EQ(t.cpu_cores_series()[0], 2.0);
+  EXPECT_DOUBLE_EQ(t.cpu_cores_series()[1], 0.25);
+  EXPECT_DOUBLE_EQ(t.cpu_cores_series()[2], 1.0);
+  EXPECT_DOUBLE_EQ(t.first().cpu_user_s, 1.0);
+  EXPECT_DOUBLE_EQ(t.last().cpu_system_s, 1.25);
+  // A single sample has no interval; a counter going backwards (another process reusing the
+  // pid) never gives negative cores.
+  ProcessTrack one;
+  one.add({1.0, 1.0, 10, 10}, 1.0);
+  EXPECT_TRUE(one.cpu_cores_series().empty());
+  EXPECT_EQ(one.rss_kb_max(), 10u);
+  one.add({0.5, 0.5, 10, 10}, 2.0);
+  ASSERT_EQ(one.cpu_cores_series().size(), 1u);
+  EXPECT_DOUBLE_EQ(one.cpu_cores_series()[0], 0.0);
+}
+
+TEST(Machine, ThreadCpuIsInTheProcessStat) {
+  // /proc/PID/stat of a multi-threaded process counts every thread's CPU: a helper thread
+  // that spins for a while shows up in this process's sample.
+  const auto before = sample_process(getpid());
+  ASSERT_TRUE(before.has_value());
+  std::thread spinner([] {  // until it has used 0.2 s of CPU itself, however busy the host
+    timespec ts{};
+    do {
+      clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    } while (ts.tv_sec == 0 && ts.tv_nsec < 200'000'000);
+  });
+  spinner.join();
+  const auto after = sample_process(getpid());
+  ASSERT_TRUE(after.has_value());
+  const double cpu =
+      (after->cpu_user_s + after->cpu_system_s) - (before->cpu_user_s + before->cpu_system_s);
+  EXPECT_GE(cpu, 0.15);  // clock ticks are 10 ms
 }
 
 TEST(Machine, ReadsThisMachineAndThisProcess) {
