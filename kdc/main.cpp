@@ -354,13 +354,16 @@ int main(int argc, char** argv) {
     // Errors on our side are logged at most once per second, as counts.
     if (s.as.malformed != last.as.malformed || s.as.internal != last.as.internal ||
         s.engine.send_errors != last.engine.send_errors ||
-        s.engine.udp_truncated != last.engine.udp_truncated) {
+        s.engine.udp_truncated != last.engine.udp_truncated ||
+        s.engine.tcp_too_long != last.engine.tcp_too_long) {
       static auto last_log = std::chrono::steady_clock::time_point{};
       if (std::chrono::steady_clock::now() - last_log >= std::chrono::seconds(1)) {
-        log("warn: malformed " + std::to_string(s.as.malformed) + ", internal " +
-            std::to_string(s.as.internal) + ", send errors " +
-            std::to_string(s.engine.send_errors) + ", oversized datagrams " +
-            std::to_string(s.engine.udp_truncated) + " so far");
+        // key=value totals, at most one line a second however fast errors come.
+        log("level=warn event=refused_input malformed=" + std::to_string(s.as.malformed) +
+            " internal=" + std::to_string(s.as.internal) +
+            " send_errors=" + std::to_string(s.engine.send_errors) +
+            " oversized_datagrams=" + std::to_string(s.engine.udp_truncated) +
+            " tcp_too_long=" + std::to_string(s.engine.tcp_too_long));
         last_log = std::chrono::steady_clock::now();
         last = s;
       }
