@@ -110,7 +110,10 @@ TEST(KdcHostile, KeepsServingKinitUnderGarbageAndStaysBounded) {
   std::thread trickler([&] {
     io::Fd fd = connect_tcp();
     const std::string frame = std::string("\x00\x00\x01\x00", 4) + std::string(256, '\x30');
-    for (std::size_t i = 0; i < frame.size() && !done; ++i) {
+    // Bounded by its own clock, not by the flood (which may end sooner than the KDC's 2 s idle
+    // timeout plus its 1 s scan): a byte every 250 ms for up to 8 s, until the KDC closes it.
+    const auto give_up = std::chrono::steady_clock::now() + 8s;
+    for (std::size_t i = 0; i < frame.size() && std::chrono::steady_clock::now() < give_up; ++i) {
       if (::send(fd.get(), frame.data() + i, 1, MSG_NOSIGNAL) != 1) {
         trickle_closed = true;
         return;

@@ -690,6 +690,19 @@ bool Worker::sending_allowed(std::int64_t now) {
 
 // ---- the loop ---------------------------------------------------------------------------
 
+std::int64_t Worker::blocked_overlap(std::int64_t from, std::int64_t to) {
+  // Sends go out in intended order, so waits that ended before `from` never matter again.
+  while (!blocked_waits_.empty() && blocked_waits_.front().second <= from) {
+    blocked_waits_.pop_front();
+  }
+  std::int64_t total = 0;
+  for (const auto& [start, end] : blocked_waits_) {
+    if (start >= to) break;
+    total += std::min(end, to) - std::max(start, from);
+  }
+  return total;
+}
+
 void Worker::run(std::int64_t t0) {
   t0_ = t0;
   warmup_end_ = t0 + cfg_.warmup_ns;
@@ -728,10 +741,13 @@ void Worker::run(std::int64_t t0) {
             break;
           }
           const std::int64_t intended = t0_ + *next_due_;
-          if (!waiting_for_socket_) {
-            // The generator's own lateness (a request that waited for a free socket is the
-            // KDC's doing: its latency, counted from `intended`, already says so).
-            const std::int64_t lag = now - intended;
+          {
+            // The generator's own lateness: the time since `intended` minus the time this
+            // worker sat waiting, after `intended`, with every socket in flight. That wait is
+            // the KDC's doing (a stall leaves a whole backlog behind it), and the request's
+            // latency, counted from `intended`, already says so; a generator too slow to reap
+            // its replies never sits in that wait, so its lateness still counts.
+            const std::int64_t lag = now - intended - blocked_overlap(intended, now);
             report::Counts& c = counts_at(intended);
             c.max_lag_ns = std::max(c.max_lag_ns, lag);
             row_max_lag_ = std::max(row_max_lag_, lag);
@@ -772,12 +788,17 @@ void Worker::run(std::int64_t t0) {
       next = std::min(next, send_end_);
     }
     if (linger_end >= 0) next = std::min(next, linger_end);
-    const std::int64_t wait = next - mono_ns();
+    // Every socket in flight while the schedule has requests to send: whatever part of this
+    // wait comes after a request's intended time is the KDC holding the sockets.
+    const bool blocked = plan_.schedule && sending_ && next_due_ && free_slots_.empty();
+    const std::int64_t wait_start = mono_ns();
+    const std::int64_t wait = next - wait_start;
     if (wait <= kSpinNs) {
       io_uring_submit_and_get_events(ring_->get());
     } else {
       ring_->submit_and_wait_once(wait);
     }
+    if (blocked) blocked_waits_.emplace_back(wait_start, mono_ns());
   }
 
   const std::int64_t end = mono_ns();
