@@ -174,19 +174,11 @@ class HeimdalRealm {
 
 }  // namespace kdcperf::testing
 
-// In a test body or SetUp(): skip (or fail under CI=true) unless scripts/heimdal.sh has unpacked
-// Heimdal into $HEIMDAL_ROOT.
+// In a test body or SetUp(): skip (or fail under CI=true, see KDCPERF_REQUIRE_TOOL) unless
+// scripts/heimdal.sh has unpacked Heimdal into $HEIMDAL_ROOT.
 #define KDCPERF_REQUIRE_HEIMDAL()                                                       \
   do {                                                                                  \
-    for (const auto& kdcperf_t_ : ::kdcperf::testing::HeimdalRealm::required_tools()) { \
-      if (!::kdcperf::testing::tool_available(kdcperf_t_)) {                            \
-        if (::kdcperf::testing::ci_mode()) {                                            \
-          FAIL() << "required Heimdal tool '" << kdcperf_t_                             \
-                 << "' is not installed (CI=true); run scripts/heimdal.sh";             \
-        } else {                                                                        \
-          GTEST_SKIP() << "Heimdal tool '" << kdcperf_t_                                \
-                       << "' is not installed; run scripts/heimdal.sh";                 \
-        }                                                                               \
-      }                                                                                 \
+    for (const auto& kdcperf_h_ : ::kdcperf::testing::HeimdalRealm::required_tools()) { \
+      KDCPERF_REQUIRE_TOOL(kdcperf_h_);                                                 \
     }                                                                                   \
   } while (0)
