@@ -159,12 +159,12 @@ TEST(KdcLoadgen, CountsEqualTheKdcsCounters) {
       run_kdcperf(dir, args({"--range", "1-25", "--requests", "1500", "--window", "16",
                              "--bad-password-ratio", "0.2", "--select", "uniform"}));
   EXPECT_EQ(udp.process.exit_code, kExitOk) << udp.process.describe();
-  // TCP with persistent connections, open loop. A few connections: the generator opens them as
-  // the schedule starts, and 256 connects at once (its open-loop default) would delay the
-  // first sends past its own lateness bound on a slow sanitizer build.
-  const KdcperfRun tcp =
-      run_kdcperf(dir, args({"--range", "1-20", "--transport", "tcp", "--tcp-persistent",
-                             "--sockets", "16", "--rate", "400", "--requests", "400"}));
+  // TCP with persistent connections, open loop, the default 256 of them: all are opened
+  // before the schedule starts, so none delays the first sends. This test is about counts: the
+  // shared test machine may stall the generator, so its lateness bounds are loose.
+  const KdcperfRun tcp = run_kdcperf(
+      dir, args({"--range", "1-20", "--transport", "tcp", "--tcp-persistent", "--rate", "400",
+                 "--requests", "400", "--max-lag", "1s", "--late-ratio", "50%"}));
   EXPECT_EQ(tcp.process.exit_code, kExitOk) << tcp.process.describe();
   // Without pre-authentication: every reply is PREAUTH_REQUIRED.
   const KdcperfRun nopa =
@@ -185,6 +185,7 @@ TEST(KdcLoadgen, CountsEqualTheKdcsCounters) {
   EXPECT_GT(udp.code(24), 0u);
   EXPECT_GT(udp.code(6), 0u);
   EXPECT_EQ(tcp.count("as_rep"), 400u);
+  EXPECT_EQ(tcp.count("tcp_connects"), 256u);  // every connection opened before the run, kept
   EXPECT_EQ(nopa.code(25), 300u);
   EXPECT_EQ(j.value("as_rep", std::uint64_t{0}),
             udp.count("as_rep") + tcp.count("as_rep") + nopa.count("as_rep"));

@@ -206,6 +206,29 @@ TEST_F(LoadgenMit, LoginFlowIsTwoMessagesPerLoginInEveryEtype) {
   }
 }
 
+// Straight to PA-ENC-TIMESTAMP (no probe) in every etype, over UDP and TCP: the key comes from
+// the password with the default salt in the requested etype, and the KDC accepts it.
+TEST_F(LoadgenMit, PreauthFlowInEveryEtypeOverUdpAndTcp) {
+  for (const char* transport : {"udp", "tcp"}) {
+    for (const char* etype : {"17", "18", "19", "20", "23,18"}) {
+      SCOPED_TRACE(std::string(transport) + " etypes " + etype);
+      const auto before = log_counts();
+      const KdcperfRun r =
+          run_kdcperf(dir_, {"--kdc", kdc(), "--realm", kRealm, "alice", "--password-file",
+                             dir_.file("alice.pw"), "--requests", "12", "--window", "3", "--flow",
+                             "preauth", "--etypes", etype, "--transport", transport});
+      EXPECT_EQ(r.process.exit_code, kExitOk) << r.process.describe();
+      expect_counts_match(r, before, log_counts());
+      EXPECT_EQ(r.count("sent"), 12u);
+      EXPECT_EQ(r.count("verified_ok"), 12u);
+      EXPECT_EQ(r.code(25), 0u);  // no first leg
+      if (std::string(transport) == "tcp") {
+        EXPECT_GE(r.count("tcp_connects"), 12u);
+      }
+    }
+  }
+}
+
 TEST_F(LoadgenMit, OpenLoopOverManyPrincipalsEqualsTheKdcLog) {
   const auto before = log_counts();
   const KdcperfRun r = run_kdcperf(
@@ -353,6 +376,31 @@ TEST_F(LoadgenMit, KinitWritesACcacheThatKlistReads) {
   ASSERT_TRUE(l.ok()) << l.describe();
   EXPECT_NE(l.out.find("alice@" + kRealm), std::string::npos) << l.out;
   EXPECT_NE(l.out.find("krbtgt/" + kRealm + "@" + kRealm), std::string::npos) << l.out;
+}
+
+// kdcperf kinit with a keytab (-k -t) as MIT's kinit takes them: MIT's kvno then uses the TGT
+// in the ccache kdcperf wrote for a TGS exchange with MIT's KDC.
+TEST_F(LoadgenMit, KinitWithAKeytabGivesATgtThatMitKvnoUses) {
+  ASSERT_TRUE(realm_->add_principal("host/kinit.kdcperf.test", "host-pw", ""));
+  const std::string keytab = dir_.file("alice.keytab");
+  const RunResult kt = realm_->kadmin("ktadd -k " + keytab + " -norandkey alice");
+  ASSERT_TRUE(kt.ok()) << kt.describe();
+  const std::string cc = dir_.file("kinit-k.ccache");
+  const RunResult k = run({kdcperf_binary(), "kinit", "--kdc", kdc(), "--realm", kRealm, "-c", cc,
+                           "-k", "-t", keytab, "alice"});
+  ASSERT_TRUE(k.ok()) << k.describe();
+  const std::size_t tgs_before = realm_->count_kdc_log("TGS_REQ");
+  const RunResult v =
+      realm_->client({"kvno", "-c", "FILE:" + cc, "host/kinit.kdcperf.test@" + kRealm});
+  ASSERT_TRUE(v.ok()) << v.describe();
+  EXPECT_NE(v.out.find("host/kinit.kdcperf.test@" + kRealm + ": kvno = 1"), std::string::npos)
+      << v.out;
+  EXPECT_EQ(realm_->count_kdc_log("TGS_REQ"), tgs_before + 1);
+  const RunResult l = realm_->client({"klist", "-c", cc});
+  ASSERT_TRUE(l.ok()) << l.describe();
+  EXPECT_NE(l.out.find("Default principal: alice@" + kRealm), std::string::npos) << l.out;
+  EXPECT_NE(l.out.find("krbtgt/" + kRealm + "@" + kRealm), std::string::npos) << l.out;
+  EXPECT_NE(l.out.find("host/kinit.kdcperf.test@" + kRealm), std::string::npos) << l.out;
 }
 
 // ---- negative controls (no MIT needed, but the binary is) ----------------------------------

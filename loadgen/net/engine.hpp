@@ -75,7 +75,10 @@ struct EngineConfig {
   std::int64_t timeout_ns = 1'000'000'000;
   unsigned retries = 0;             // resends of the same bytes after a timeout, counted
   std::int64_t late_grace_ns = -1;  // how long a retired socket is read (-1: timeout_ns)
-  std::int64_t linger_ns = 0;       // after the drain, keep reading for late and duplicate replies
+  // Retired sockets kept open per worker for their grace (0: max(64, its sockets)); older ones
+  // are closed early and their ports quarantined until their grace would have ended.
+  unsigned retired_sockets = 0;
+  std::int64_t linger_ns = 0;  // after the drain, keep reading for late and duplicate replies
   std::size_t max_request_bytes = 4096;
   unsigned udp_buffer_bytes = 4096;      // a larger datagram is counted truncated and malformed
   std::size_t max_tcp_reply = 1u << 20;  // RFC 4120 §7.2.2 length above this: malformed

@@ -5,14 +5,20 @@
 #include "loadgen/net/engine.hpp"
 
 #include <arpa/inet.h>
+#include <net/if.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <sched.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <chrono>
+#include <cstdlib>
 #include <cstring>
+#include <fstream>
 #include <functional>
 #include <mutex>
 #include <set>
@@ -293,6 +299,31 @@ EngineResult run_ok(const EngineConfig& c, std::vector<Workload*> w) {
   return std::move(*r);
 }
 
+// Runs body() in a child process inside a network namespace of its own, with loopback up and
+// the ephemeral port range narrowed to `ports` (so the kernel must reuse ports at once).
+// Returns the child's exit status; 77 when namespaces are not permitted here.
+int in_private_netns(const char* ports, const std::function<int()>& body) {
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    if (::unshare(CLONE_NEWNET) != 0) ::_exit(77);
+    const int fd = ::socket(AF_INET, SOCK_DGRAM, 0);
+    ifreq ifr{};
+    std::strncpy(ifr.ifr_name, "lo", IFNAMSIZ - 1);
+    if (fd < 0 || ::ioctl(fd, SIOCGIFFLAGS, &ifr) != 0) ::_exit(78);
+    ifr.ifr_flags = static_cast<short>(ifr.ifr_flags | IFF_UP);
+    if (::ioctl(fd, SIOCSIFFLAGS, &ifr) != 0) ::_exit(78);
+    ::close(fd);
+    std::ofstream range("/proc/sys/net/ipv4/ip_local_port_range");
+    range << ports << "\n";
+    range.close();
+    if (!range) ::_exit(79);
+    ::_exit(body());
+  }
+  int status = 0;
+  if (pid < 0 || ::waitpid(pid, &status, 0) != pid) return -1;
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
 // ---- tests ------------------------------------------------------------------------------
 
 TEST(Engine, ClosedLoopSendsExactlyTheCountAndVerifiesEveryReply) {
@@ -489,6 +520,68 @@ TEST(Engine, LateRepliesAfterTheGraceAreLostNotCredited) {
   EXPECT_EQ(r.stats.counts.duplicate, 0u);
 }
 
+// More timeouts than the engine keeps retired sockets for (64 at least): the oldest are closed
+// before their grace ends, and their ports are quarantined until then. Every reply comes
+// 150 ms late; none may be credited to a newer request on a socket that got an old port (that
+// would fail the nonce check or count as a duplicate).
+TEST(Engine, PortsOfSocketsClosedEarlyAreNotReusedForNewRequests) {
+  UdpResponder responder("127.0.0.1:0", [](const Request& r) {
+    return std::vector<Reply>{{as_rep(r.nonce), 150ms}};
+  });
+  FakeWorkload w;
+  EngineConfig c = closed_loop(responder.address(), 600, 8);
+  c.timeout_ns = 5 * kMs;
+  c.late_grace_ns = 2000 * kMs;
+  c.linger_ns = 300 * kMs;
+  const EngineResult r = run_ok(c, {&w});
+  const report::Counts& k = r.stats.counts;
+  EXPECT_EQ(k.sent, 600u);
+  EXPECT_EQ(k.timeouts, 600u);
+  EXPECT_EQ(k.replies, 0u);
+  EXPECT_EQ(k.verified_failed, 0u);
+  EXPECT_EQ(k.duplicate, 0u);
+  EXPECT_GT(k.late, 0u);  // the sockets still open hear theirs
+  EXPECT_LT(k.late, 600u);
+}
+
+// The same with the kernel forced to reuse ports: 32 ephemeral ports in a namespace of the
+// test's own, 4 sockets in use and 8 kept retired, so every new socket is offered a port whose
+// early-closed socket still has a reply on the way. Each such port is refused (counted) and a
+// slot waits for a clean one: no late reply is ever credited to a newer request.
+TEST(Engine, AReusedPortNeverInheritsAnOldRequestsReply) {
+  const int status = in_private_netns("40000 40031", [] {
+    UdpResponder responder("127.0.0.1:0", [](const Request& r) {
+      return std::vector<Reply>{{as_rep(r.nonce), 100ms}};
+    });
+    FakeWorkload w;
+    EngineConfig c = closed_loop(responder.address(), 120, 2);
+    c.timeout_ns = 5 * kMs;
+    c.late_grace_ns = 150 * kMs;
+    c.retired_sockets = 8;
+    c.linger_ns = 200 * kMs;
+    std::string why;
+    std::vector<Workload*> ws{&w};
+    auto r = run(c, ws, &why);
+    if (!r.ok()) return 10;
+    const report::Counts& k = r->stats.counts;
+    std::fprintf(
+        stderr, "sent %llu timeouts %llu late %llu refused %llu failed %llu dup %llu\n",
+        static_cast<unsigned long long>(k.sent), static_cast<unsigned long long>(k.timeouts),
+        static_cast<unsigned long long>(k.late), static_cast<unsigned long long>(k.ports_refused),
+        static_cast<unsigned long long>(k.verified_failed),
+        static_cast<unsigned long long>(k.duplicate));
+    if (k.sent != 120 || k.timeouts != 120) return 11;
+    if (k.verified_failed != 0 || k.replies != 0 || k.duplicate != 0) return 12;
+    if (k.ports_refused == 0) return 13;  // the kernel did offer quarantined ports
+    return 0;
+  });
+  if (status == 77 && std::getenv("CI") == nullptr) {
+    GTEST_SKIP() << "network namespaces are not permitted here (run as root, or CI=true)";
+  }
+  EXPECT_EQ(status, 0) << "11: counts off, 12: a late reply was credited, 13: no port refused, "
+                          "77-79: namespace set-up failed";
+}
+
 TEST(Engine, DroppedRequestsTimeOut) {
   UdpResponder responder("127.0.0.1:0", [](const Request& r) {
     return r.index % 2 == 0 ? std::vector<Reply>{{as_rep(r.nonce)}} : std::vector<Reply>{};
@@ -679,6 +772,27 @@ TEST(Engine, TcpPersistentReusesConnections) {
   EXPECT_EQ(r.stats.counts.verified_ok, 200u);
   EXPECT_EQ(r.stats.counts.tcp_connects, 4u);
   EXPECT_EQ(responder.connections(), 4u);
+}
+
+// Persistent connections are all opened before the schedule starts: 64 sockets, 50 requests
+// (FIFO slot reuse would otherwise connect only the 50 slots the requests took).
+TEST(Engine, TcpPersistentConnectionsOpenBeforeTheClockStarts) {
+  TcpResponder responder(*io::parse_address("127.0.0.1:0"), echo(), /*persistent=*/true);
+  FakeWorkload w;
+  EngineConfig c;
+  c.target = responder.address();
+  c.mode = LoadMode::kOpen;
+  c.schedule = {{200, 200, kSec / 4}};
+  c.sockets = 64;
+  c.transport = Transport::kTcpPersistent;
+  c.timeout_ns = 500 * kMs;
+  tolerate_scheduling_delays(c);
+  const EngineResult r = run_ok(c, {&w});
+  EXPECT_EQ(r.stats.counts.sent, 50u);
+  EXPECT_EQ(r.stats.counts.verified_ok, 50u);
+  EXPECT_EQ(r.stats.counts.tcp_connects, 64u);
+  EXPECT_EQ(r.stats.counts.tcp_errors, 0u);
+  EXPECT_EQ(responder.connections(), 64u);
 }
 
 TEST(Engine, TcpPersistentReconnectsWhenTheKdcClosesAfterEachReply) {

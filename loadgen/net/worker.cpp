@@ -98,7 +98,8 @@ bool Worker::setup(std::string* why) {
   arena_.reset(new std::byte[slot_stride_ * slots]);
   slots_.resize(slots);
   free_slots_.init(slots);
-  max_retired_ = std::max<std::size_t>(64, slots);
+  max_retired_ =
+      cfg_.retired_sockets != 0 ? cfg_.retired_sockets : std::max<std::size_t>(64, slots);
   socks_.reserve(slots + max_retired_ + 64);
   for (std::uint32_t i = 0; i < slots; ++i) {
     Slot& s = slots_[i];
@@ -116,7 +117,54 @@ bool Worker::setup(std::string* why) {
     *why = "io_uring submit failed";
     return false;
   }
+  if (cfg_.transport == Transport::kTcpPersistent) preconnect_tcp();
   return true;
+}
+
+// Persistent connections are opened before the clock starts, all at once, so the first
+// requests of the schedule do not wait behind hundreds of handshakes (that wait would read as
+// the generator's lag). A connection that fails or is slow here is simply not there: the
+// slot's first request connects on demand, as it would after the KDC closed it.
+void Worker::preconnect_tcp() {
+  std::uint32_t pending = 0;
+  std::vector<bool> connected(slots_.size(), false);
+  for (std::uint32_t i = 0; i < slots_.size(); ++i) {
+    Slot& s = slots_[i];
+    auto fd = io::open_tcp_client(cfg_.target.family());
+    io_uring_sqe* sqe = fd.ok() ? ring_->sqe() : nullptr;
+    if (sqe == nullptr) continue;
+    s.tcp = std::move(fd.value());
+    ++s.tcp_gen;
+    io_uring_prep_connect(sqe, s.tcp.get(), cfg_.target.get(), cfg_.target.length);
+    io_uring_sqe_set_data64(sqe, pack(kOpTcp, i, s.tcp_gen));
+    ++pending;
+  }
+  const std::int64_t deadline = mono_ns() + std::max<std::int64_t>(cfg_.timeout_ns, kSecond);
+  while (pending > 0) {
+    const std::int64_t left = deadline - mono_ns();
+    if (left <= 0) break;
+    ring_->submit_and_wait_once(left);
+    ring_->drain([&](const io_uring_cqe& cqe) {
+      if (op_of(cqe.user_data) != kOpTcp) return;
+      const std::uint32_t i = index_of(cqe.user_data);
+      if (i >= slots_.size() || gen_of(cqe.user_data) != slots_[i].tcp_gen) return;
+      --pending;
+      if (cqe.res < 0) {
+        slots_[i].tcp.reset();
+      } else {
+        ++stats_.counts.tcp_connects;  // the run's connections, though opened before it
+        connected[i] = true;
+      }
+    });
+  }
+  // Still connecting after the timeout: abandoned (a late completion carries an old
+  // generation and is ignored).
+  for (std::uint32_t i = 0; i < slots_.size(); ++i) {
+    if (slots_[i].tcp.valid() && !connected[i]) {
+      slots_[i].tcp.reset();
+      ++slots_[i].tcp_gen;
+    }
+  }
 }
 
 // ---- sockets ----------------------------------------------------------------------------
@@ -124,6 +172,22 @@ bool Worker::setup(std::string* why) {
 std::uint32_t Worker::open_sock(std::uint32_t slot) {
   auto fd = io::connect_udp(cfg_.target);
   if (!fd.ok()) return kNone;
+  if (quarantine_.active(now_)) {
+    // Keep the refused sockets open while retrying, so the kernel cannot offer the same port
+    // again; a few tries suffice unless most of the ephemeral range is quarantined.
+    std::vector<io::Fd> refused;
+    for (int tries = 0;; ++tries) {
+      auto local = io::local_address(fd.value().get());
+      if (!local.ok() || !quarantine_.blocked(local.value().port(), now_)) break;
+      ++stats_.counts.ports_refused;
+      // No clean port now: the slot waits for one (see retry_socketless) rather than risk
+      // inheriting an old request's reply.
+      if (tries == 16) return kNone;
+      refused.push_back(std::move(fd.value()));
+      fd = io::connect_udp(cfg_.target);
+      if (!fd.ok()) return kNone;
+    }
+  }
   std::uint32_t i;
   if (!free_socks_.empty()) {
     i = free_socks_.back();
@@ -161,7 +225,12 @@ void Worker::retire_sock(std::uint32_t i, std::int64_t now) {
   socks_[i].close_at = now + grace_ns_;
   retired_.push_back(i);
   while (retired_.size() > max_retired_) {
-    cancel_sock(retired_.front());
+    // Closed before its grace is over: its port must not serve a new request until then.
+    const std::uint32_t old = retired_.front();
+    if (auto local = io::local_address(socks_[old].fd.get()); local.ok()) {
+      quarantine_.add(local.value().port(), socks_[old].close_at);
+    }
+    cancel_sock(old);
     retired_.pop_front();
   }
 }
@@ -394,9 +463,11 @@ void Worker::on_timeout(std::uint32_t i, std::int64_t now) {
   if (s.state == SlotState::kUdp) {
     retire_sock(s.sock, now);
     s.sock = open_sock(i);
-    if (s.sock == kNone) {  // out of descriptors: this slot is lost for the rest of the run
-      s.state = SlotState::kDead;
+    if (s.sock == kNone) {
+      // Out of descriptors or of clean ports: the slot waits until a socket can be opened.
+      s.state = SlotState::kNoSocket;
       --inflight_;
+      socketless_.push_back(i);
       return;
     }
     finish(i, now);
@@ -405,6 +476,23 @@ void Worker::on_timeout(std::uint32_t i, std::int64_t now) {
   // TCP: cancel the pending operation; the slot is free when its completion arrives.
   --inflight_;
   tcp_abort(i);
+}
+
+// Slots whose socket could not be replaced after a timeout get one as soon as possible (a
+// quarantined port's grace ends, a descriptor is closed); at most one try a millisecond.
+void Worker::retry_socketless(std::int64_t now) {
+  if (now < next_socket_retry_) return;
+  next_socket_retry_ = now + 1'000'000;
+  while (!socketless_.empty()) {
+    const std::uint32_t i = socketless_.front();
+    const std::uint32_t sock = open_sock(i);
+    if (sock == kNone) return;
+    socketless_.pop_front();
+    Slot& s = slots_[i];
+    s.sock = sock;
+    s.state = SlotState::kFree;
+    free_slots_.push(i);
+  }
 }
 
 // ---- TCP (RFC 4120 §7.2.2: a 4-byte big-endian length, then the message) -----------------
@@ -731,6 +819,7 @@ void Worker::run(std::int64_t t0) {
       cancel_sock(retired_.front());
       retired_.pop_front();
     }
+    if (!socketless_.empty()) retry_socketless(now);
 
     if (sending_allowed(now)) {
       if (plan_.schedule) {
@@ -781,6 +870,7 @@ void Worker::run(std::int64_t t0) {
     std::int64_t next = t0_ + (row_second_ + 1) * kSecond;
     if (head_ != kNone) next = std::min(next, slots_[head_].deadline_ns);
     if (!retired_.empty()) next = std::min(next, socks_[retired_.front()].close_at);
+    if (!socketless_.empty()) next = std::min(next, next_socket_retry_);
     if (sending_) {
       if (plan_.schedule && next_due_ && !free_slots_.empty()) {
         next = std::min(next, t0_ + *next_due_);

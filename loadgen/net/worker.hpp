@@ -15,6 +15,7 @@
 #include "io/fd.hpp"
 #include "io/ring.hpp"
 #include "loadgen/net/engine.hpp"
+#include "loadgen/net/port_quarantine.hpp"
 #include "loadgen/net/schedule.hpp"
 #include "loadgen/report/stats.hpp"
 
@@ -64,7 +65,7 @@ class Worker {
  private:
   static constexpr std::uint32_t kNone = ~std::uint32_t{0};
 
-  enum class SlotState : std::uint8_t { kFree, kUdp, kTcp, kTcpClosing, kDead };
+  enum class SlotState : std::uint8_t { kFree, kUdp, kTcp, kTcpClosing, kNoSocket };
   enum class TcpPhase : std::uint8_t { kConnect, kSend, kRecvLength, kRecvBody };
 
   struct Slot {
@@ -134,6 +135,7 @@ class Worker {
   void retire_sock(std::uint32_t sock, std::int64_t now);
   void cancel_sock(std::uint32_t sock);
   void free_sock(std::uint32_t sock);
+  void retry_socketless(std::int64_t now);
   // In-flight list.
   void link(std::uint32_t slot, std::int64_t deadline);
   void unlink(std::uint32_t slot);
@@ -146,6 +148,7 @@ class Worker {
   void finish(std::uint32_t slot, std::int64_t now);
   void on_timeout(std::uint32_t slot, std::int64_t now);
   // TCP.
+  void preconnect_tcp();
   void start_tcp(std::uint32_t slot, std::int64_t now);
   void tcp_connect(std::uint32_t slot);
   void tcp_queue_send(std::uint32_t slot);
@@ -177,6 +180,9 @@ class Worker {
   std::vector<std::uint32_t> free_socks_;
   std::deque<std::uint32_t> retired_;
   std::size_t max_retired_ = 64;
+  PortQuarantine quarantine_;
+  std::deque<std::uint32_t> socketless_;  // slots waiting for a socket (kNoSocket)
+  std::int64_t next_socket_retry_ = 0;
   IndexQueue free_slots_;
   std::uint32_t head_ = kNone, tail_ = kNone;  // in-flight list
 

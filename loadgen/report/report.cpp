@@ -30,6 +30,7 @@ constexpr CountField kCountFields[] = {
     {"unchecked", &Counts::unchecked},
     {"timeouts", &Counts::timeouts},
     {"late", &Counts::late},
+    {"ports_refused", &Counts::ports_refused},
     {"duplicate", &Counts::duplicate},
     {"retries", &Counts::retries},
     {"tcp_fallbacks", &Counts::tcp_fallbacks},
@@ -296,6 +297,13 @@ void Report::decide_exit() {
   if (c.malformed > 0) {
     add(ExitCode::kVerificationFailed, std::to_string(c.malformed) + " replies were malformed");
   }
+  if (self_check.generator_limited) {
+    add(ExitCode::kFellBehind,
+        "a generator thread used " +
+            std::to_string(static_cast<int>(self_check.busiest_worker_cpu * 100)) +
+            "% of a core in a closed loop: the throughput is kdcperf's limit, not the KDC's "
+            "(add --threads, or pin kdcperf and the KDC to different cores)");
+  }
   if (self_check.fell_behind) {
     add(ExitCode::kFellBehind, "the generator fell behind its schedule (max lag " +
                                    std::to_string(c.max_lag_ns / 1000) + " us, " +
@@ -346,6 +354,7 @@ json to_json(const Report& r) {
                      {"socket_waits", c.socket_waits},
                      {"busiest_worker_cpu", r.self_check.busiest_worker_cpu},
                      {"generator_busy", r.self_check.generator_busy()},
+                     {"generator_limited", r.self_check.generator_limited},
                      {"bounds",
                       {{"max_lag_ns", r.self_check.max_lag_bound_ns},
                        {"late_tolerance_ns", r.self_check.late_tolerance_ns},
@@ -430,6 +439,7 @@ krb::Result<Report> report_from_json(const json& j, std::string* why) {
     r.self_check.fell_behind = sc.value("fell_behind", false);
     r.self_check.late_send_ratio = sc.value("late_send_ratio", 0.0);
     r.self_check.busiest_worker_cpu = sc.value("busiest_worker_cpu", 0.0);
+    r.self_check.generator_limited = sc.value("generator_limited", false);
     const json& b = sc.value("bounds", json::object());
     r.self_check.max_lag_bound_ns = b.value("max_lag_ns", std::int64_t{0});
     r.self_check.late_tolerance_ns = b.value("late_tolerance_ns", std::int64_t{0});
@@ -478,6 +488,8 @@ void merge(Report& into, const Report& o) {
   into.elapsed_s = std::max(into.elapsed_s, o.elapsed_s);
   into.warmup_s = std::max(into.warmup_s, o.warmup_s);
   into.self_check.fell_behind = into.self_check.fell_behind || o.self_check.fell_behind;
+  into.self_check.generator_limited =
+      into.self_check.generator_limited || o.self_check.generator_limited;
   into.self_check.busiest_worker_cpu =
       std::max(into.self_check.busiest_worker_cpu, o.self_check.busiest_worker_cpu);
   const Counts& c = into.stats.counts;

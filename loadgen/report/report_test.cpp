@@ -107,6 +107,10 @@ TEST(Report, ExitCodeFollowsThePrecedence) {
   r.decide_exit();
   EXPECT_EQ(r.exit_code, static_cast<int>(ExitCode::kFellBehind));
   r.self_check.fell_behind = false;
+  r.self_check.generator_limited = true;  // a closed loop that kdcperf itself limited
+  r.decide_exit();
+  EXPECT_EQ(r.exit_code, static_cast<int>(ExitCode::kFellBehind));
+  r.self_check.generator_limited = false;
   r.decide_exit();
   EXPECT_EQ(r.exit_code, static_cast<int>(ExitCode::kThresholdFailed));
   r.thresholds.clear();

@@ -45,6 +45,7 @@ void Counts::merge(const Counts& o) {
   unchecked += o.unchecked;
   timeouts += o.timeouts;
   late += o.late;
+  ports_refused += o.ports_refused;
   duplicate += o.duplicate;
   retries += o.retries;
   tcp_fallbacks += o.tcp_fallbacks;

@@ -38,6 +38,7 @@ struct Counts {
   std::uint64_t unchecked = 0;         // AS-REPs not decrypted (--verify none or 1 in K)
   std::uint64_t timeouts = 0;          // exchanges that ended without a reply in time
   std::uint64_t late = 0;              // replies on a socket retired after a timeout
+  std::uint64_t ports_refused = 0;     // new sockets given a port still in quarantine
   std::uint64_t duplicate = 0;         // datagrams on a socket with nothing in flight
   std::uint64_t retries = 0;           // retransmissions after a timeout (--retries)
   std::uint64_t tcp_fallbacks = 0;     // KRB_ERR_RESPONSE_TOO_BIG answered by a TCP resend
