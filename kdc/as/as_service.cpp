@@ -47,9 +47,9 @@ constexpr std::size_t kSlotBytes = 2 * kPlainSlot + 2 * kCipherSlot + kPacSlot +
 
 enum class Stage : std::uint8_t { kError, kPreauth, kIssue };
 
-struct Pending {
-  proto::AsReq req;
-  bool decoded = false;
+// What phase 1 decides about a request, apart from the request itself.
+struct PendingState {
+  bool decoded = false;  // req holds this request (the decoder overwrites what it reads)
   Stage stage = Stage::kError;
   ErrorCode error = ErrorCode::KDC_ERR_NONE;
   std::string_view e_text;
@@ -63,7 +63,14 @@ struct Pending {
   std::size_t open_job = 0;
   std::size_t ticket_seal = 0, rep_seal = 0;
   std::size_t session_key_offset = 0;
-  krb::ByteView ticket_plain, rep_plain;  // key-bearing plaintexts, wiped after sealing
+  krb::MutableByteView ticket_plain, rep_plain;  // key-bearing plaintexts, wiped after sealing
+};
+
+struct Pending : PendingState {
+  // Reused request after request: only the state is reset. The AsReq (3.4 KB of inline
+  // vectors) is never read unless `decoded`, and decoding overwrites every field it reads.
+  void reset() { static_cast<PendingState&>(*this) = PendingState{}; }
+  proto::AsReq req;
 };
 
 // First request etype (client order) for which the principal has a key (MIT select_client_key).
@@ -86,6 +93,11 @@ std::int32_t choose_session_etype(const proto::EtypeList& etypes) {
 bool is_krbtgt(const std::optional<proto::PrincipalName>& sname, std::string_view realm) {
   return sname && sname->components.size() == 2 && sname->components[0] == "krbtgt" &&
          sname->components[1] == realm;
+}
+
+// What a backwards Writer over `buffer` wrote, as the mutable sub-span of buffer it is.
+krb::MutableByteView written(krb::MutableByteView buffer, const krb::der::Writer& w) {
+  return buffer.subspan(static_cast<std::size_t>(w.view().data() - buffer.data()), w.size());
 }
 
 std::int64_t min_nonzero(std::int64_t a, std::int64_t b) {
@@ -161,6 +173,7 @@ struct AsService::Impl {
   std::string_view realm;
   crypto::KeyCache keys;
   std::vector<Pending> pending;
+  Pending transport_pending;  // transport_error()'s, apart from the batch's
   krb::Buffer arena;
   std::vector<crypto::OpenJob> open_jobs;
   std::vector<crypto::SealJob> seal_jobs;
@@ -184,10 +197,11 @@ AsService::AsService(const db::PrincipalDb& db, AsOptions options)
       }())) {}
 AsService::~AsService() = default;
 
-krb::ByteView AsService::transport_error(krb::proto::ErrorCode code, krb::KerberosTimestamp now,
-                                         krb::MutableByteView buffer) {
-  Pending& p = impl_->pending[0];
-  p = Pending{};
+krb::MutableByteView AsService::transport_error(krb::proto::ErrorCode code,
+                                                krb::KerberosTimestamp now,
+                                                krb::MutableByteView buffer) {
+  Pending& p = impl_->transport_pending;  // its own: may be called from within a batch too
+  p.reset();
   impl_->fail(p, code, code == ErrorCode::KRB_ERR_FIELD_TOOLONG ? "FIELD_TOOLONG" : "");
   AsReply out;
   out.buffer = buffer;
@@ -343,7 +357,7 @@ void AsService::Impl::encode_error(std::size_t i, const Pending& p, krb::Kerbero
   }
   krb::der::Writer w(out.buffer);
   proto::encode_krb_error(w, err);
-  out.bytes = w.ok() ? w.view() : krb::ByteView();
+  out.bytes = w.ok() ? written(out.buffer, w) : krb::MutableByteView();
   out.kind = w.ok() ? ReplyKind::kError : ReplyKind::kNone;
   out.error = p.error;
   if (w.ok()) counters.count_error(p.error);
@@ -488,12 +502,14 @@ bool AsService::Impl::build_ticket(std::size_t i, Pending& p, krb::KerberosTimes
   if (!tkt_key.ok() || !rep_key.ok()) return false;
   crypto::SealJob sj;
   sj.key = *tkt_key;
-  p.ticket_plain = sj.plaintext = tw.view();
+  p.ticket_plain = written(ticket_plain(i), tw);
+  sj.plaintext = p.ticket_plain;
   sj.out = ticket_cipher(i);
   p.ticket_seal = seal_jobs.size();
   seal_jobs.push_back(sj);
   sj.key = *rep_key;
-  p.rep_plain = sj.plaintext = rw.view();
+  p.rep_plain = written(rep_plain(i), rw);
+  sj.plaintext = p.rep_plain;
   sj.out = rep_cipher(i);
   p.rep_seal = seal_jobs.size();
   seal_jobs.push_back(sj);
@@ -525,7 +541,7 @@ void AsService::Impl::encode_as_rep(std::size_t i, Pending& p, const AsRequest& 
     fail(p, ErrorCode::KRB_ERR_RESPONSE_TOO_BIG, "RESPONSE_TOO_BIG");
     return;  // the caller encodes the error
   }
-  out.bytes = w.view();
+  out.bytes = written(out.buffer, w);
   out.kind = ReplyKind::kAsRep;
   out.error = ErrorCode::KDC_ERR_NONE;
   ++counters.as_rep;
@@ -541,7 +557,7 @@ void AsService::Impl::batch(std::span<const AsRequest> requests, krb::KerberosTi
   // Phase 1: decode and decide what each request needs.
   for (std::size_t i = 0; i < n; ++i) {
     Pending& p = pending[i];
-    p = Pending{};
+    p.reset();
     examine(p, requests[i], now);
   }
 
@@ -592,10 +608,10 @@ void AsService::Impl::batch(std::span<const AsRequest> requests, krb::KerberosTi
     if (p.stage == Stage::kError) encode_error(i, p, now, out);
     // Plaintexts that were built are wiped once sealed: they hold the session key.
     if (!p.ticket_plain.empty()) {
-      krb::secure_wipe(const_cast<std::byte*>(p.ticket_plain.data()), p.ticket_plain.size());
+      krb::secure_wipe(p.ticket_plain.data(), p.ticket_plain.size());
     }
     if (!p.rep_plain.empty()) {
-      krb::secure_wipe(const_cast<std::byte*>(p.rep_plain.data()), p.rep_plain.size());
+      krb::secure_wipe(p.rep_plain.data(), p.rep_plain.size());
     }
   }
   krb::secure_wipe(session_bytes.data(), key_bytes);

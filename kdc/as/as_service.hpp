@@ -61,7 +61,9 @@ enum class ReplyKind : std::uint8_t {
 
 struct AsReply {
   krb::MutableByteView buffer;  // in: where to write (the engine's send buffer)
-  krb::ByteView bytes;          // out: the reply, a sub-span of buffer (right-aligned)
+  // out: the reply, a sub-span of buffer, right-aligned: the bytes before it are the engine's
+  // (e.g. for the TCP length prefix).
+  krb::MutableByteView bytes;
   ReplyKind kind = ReplyKind::kNone;
   krb::proto::ErrorCode error = krb::proto::ErrorCode::KDC_ERR_NONE;
 };
@@ -81,8 +83,8 @@ class AsService {
   // A KRB-ERROR the engine sends on its own, for a transport-level failure (RFC 4120 §7.2.2:
   // KRB_ERR_FIELD_TOOLONG for a TCP length it will not read). Counted like any error. Empty
   // when buffer is too small.
-  krb::ByteView transport_error(krb::proto::ErrorCode code, krb::KerberosTimestamp now,
-                                krb::MutableByteView buffer);
+  krb::MutableByteView transport_error(krb::proto::ErrorCode code, krb::KerberosTimestamp now,
+                                       krb::MutableByteView buffer);
 
   const AsCounters& counters() const;
   const AsOptions& options() const;

@@ -134,6 +134,7 @@ struct Worker::Impl {
   void after_batch(std::uint32_t c);
   void process();
   void start_send(std::uint32_t c);
+  void queue_tcp_reply(std::uint32_t c, std::uint32_t s, krb::MutableByteView reply);
   void close_conn(std::uint32_t c);
   void maybe_free_conn(std::uint32_t c);
   void scan_idle(std::int64_t now_ns);
@@ -395,20 +396,27 @@ void Worker::Impl::queue_tcp_error(std::uint32_t c, krb::proto::ErrorCode code) 
   const std::uint32_t s = take_slot();
   if (s == kNone) return close_conn(c);
   SendSlot& slot = slots[s];
-  const krb::ByteView err = service.transport_error(
+  const krb::MutableByteView err = service.transport_error(
       code, kerberos_now(cfg.clock_offset_s),
       krb::MutableByteView(slot.buf.get() + kTcpPrefix, cfg.send_slot_bytes - kTcpPrefix));
   if (err.empty()) {
     free_slot(s);
     return close_conn(c);
   }
-  std::byte* start = const_cast<std::byte*>(err.data()) - kTcpPrefix;
-  krb::store_be32(start, static_cast<std::uint32_t>(err.size()));
+  slot.close_after = true;  // "MUST close the TCP stream" (RFC 4120 §7.2.2)
+  queue_tcp_reply(c, s, err);
+}
+
+// A reply written into slot s's buffer after its kTcpPrefix spare bytes goes out framed: the
+// RFC 4120 §7.2.2 length in the 4 bytes before it.
+void Worker::Impl::queue_tcp_reply(std::uint32_t c, std::uint32_t s, krb::MutableByteView reply) {
+  SendSlot& slot = slots[s];
+  std::byte* start = reply.data() - kTcpPrefix;
+  krb::store_be32(start, static_cast<std::uint32_t>(reply.size()));
   slot.data = start;
-  slot.len = err.size() + kTcpPrefix;
+  slot.len = reply.size() + kTcpPrefix;
   slot.sent = 0;
   slot.conn = c;
-  slot.close_after = true;  // "MUST close the TCP stream" (RFC 4120 §7.2.2)
   conns[c].queue.push_back(s);
   start_send(c);
 }
@@ -523,7 +531,7 @@ void Worker::Impl::process() {
     SendSlot& slot = slots[s];
     if (p.conn == kNone) {
       slot.peer = p.peer;
-      slot.iov.iov_base = const_cast<std::byte*>(r.bytes.data());
+      slot.iov.iov_base = r.bytes.data();
       slot.iov.iov_len = r.bytes.size();
       slot.msg = msghdr{};
       slot.msg.msg_name = &slot.peer;
@@ -545,14 +553,7 @@ void Worker::Impl::process() {
         free_slot(s);
         continue;
       }
-      std::byte* start = const_cast<std::byte*>(r.bytes.data()) - kTcpPrefix;
-      krb::store_be32(start, static_cast<std::uint32_t>(r.bytes.size()));
-      slot.data = start;
-      slot.len = r.bytes.size() + kTcpPrefix;
-      slot.sent = 0;
-      slot.conn = p.conn;
-      k.queue.push_back(s);
-      start_send(p.conn);
+      queue_tcp_reply(p.conn, s, r.bytes);
     }
   }
   for (Pending& p : pending) {
