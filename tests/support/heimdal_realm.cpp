@@ -170,9 +170,7 @@ RunResult HeimdalRealm::kadmin(const std::vector<std::string>& args,
   const std::string conf = config.empty() ? krb5_conf_path() : config;
   if (!config.empty()) {
     // Heimdal appends KRB5_CONFIG's files to --config-file's; only one file may be read.
-    for (auto& kv : o.env) {
-      if (kv.first == "KRB5_CONFIG") kv.second = conf;
-    }
+    merge_env(o.env, {{"KRB5_CONFIG", conf}});
   }
   std::vector<std::string> argv = {tool("kadmin"), "-l", "--config-file=" + conf};
   argv.insert(argv.end(), args.begin(), args.end());
@@ -321,15 +319,7 @@ RunResult HeimdalRealm::client(std::vector<std::string> argv, std::optional<std:
   }
   RunOptions o;
   o.env = env();
-  for (const auto& kv : extra_env) {
-    auto it = std::find_if(o.env.begin(), o.env.end(),
-                           [&](const auto& p) { return p.first == kv.first; });
-    if (it != o.env.end()) {
-      it->second = kv.second;
-    } else {
-      o.env.push_back(kv);
-    }
-  }
+  merge_env(o.env, extra_env);
   o.stdin_data = std::move(stdin_data);
   o.timeout = kClientTimeout;
   return run(argv, o);

@@ -334,15 +334,7 @@ RunResult MitRealm::client(const std::vector<std::string>& argv,
                            std::optional<std::string> stdin_data, const EnvVars& extra_env) {
   RunOptions o;
   o.env = env();
-  for (const auto& kv : extra_env) {
-    auto it = std::find_if(o.env.begin(), o.env.end(),
-                           [&](const auto& p) { return p.first == kv.first; });
-    if (it != o.env.end()) {
-      it->second = kv.second;
-    } else {
-      o.env.push_back(kv);
-    }
-  }
+  merge_env(o.env, extra_env);
   o.stdin_data = std::move(stdin_data);
   o.timeout = kClientTimeout;
   return run(argv, o);

@@ -11,6 +11,7 @@
 
 #include <sys/types.h>
 
+#include <algorithm>
 #include <chrono>
 #include <optional>
 #include <string>
@@ -23,6 +24,19 @@
 namespace kdcperf::testing {
 
 using EnvVars = std::vector<std::pair<std::string, std::string>>;
+
+// Sets each of `extra` in `env`, replacing a variable of the same name.
+inline void merge_env(EnvVars& env, const EnvVars& extra) {
+  for (const auto& kv : extra) {
+    auto it =
+        std::find_if(env.begin(), env.end(), [&](const auto& p) { return p.first == kv.first; });
+    if (it != env.end()) {
+      it->second = kv.second;
+    } else {
+      env.push_back(kv);
+    }
+  }
+}
 
 struct RunOptions {
   EnvVars env;                            // added to (or replacing in) the parent's environment
