@@ -13,31 +13,26 @@ duration=${MAIN_DURATION:-5s}
 window=${MAIN_WINDOW:-32}
 realm=KDCPERF.TEST
 
-cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DKDCPERF_TESTS=OFF \
-  -DKDCPERF_BENCH=OFF >/dev/null
-cmake --build "$build" -j "$(nproc)" --target kdcperf kdcperf-kdc >&2
+# shellcheck source=scripts/lib.sh
+source scripts/lib.sh
+lib_build "$build" kdcperf kdcperf-kdc
 
 work=$(mktemp -d)
-kdc_pid=
+# shellcheck disable=SC2317  # run by the EXIT trap
 cleanup() {
-  if [ -n "$kdc_pid" ] && kill -0 "$kdc_pid" 2>/dev/null; then kill -TERM "$kdc_pid"; fi
-  wait 2>/dev/null || true
+  lib_stop_all
   rm -rf "$work"
 }
 trap cleanup EXIT
 
 # A free loopback port (UDP and TCP) chosen by the kernel.
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+port=$(lib_free_port)
 # One KDC worker and the generator on the other core: this machine has two.
-"$build"/kdc/kdcperf-kdc --realm "$realm" --listen "127.0.0.1:$port" --users "$users" \
-  --workers 1 --duration 600s --write-keytab "$work/users.keytab" \
-  >"$work/kdc.json" 2>"$work/kdc.log" &
-kdc_pid=$!
-for _ in $(seq 1 600); do
-  grep -q "listening on" "$work/kdc.log" 2>/dev/null && break
-  kill -0 "$kdc_pid" 2>/dev/null || { cat "$work/kdc.log" >&2; exit 1; }
-  sleep 0.1
-done
+if ! lib_start_kdcperf_kdc "$build" "$work/kdc" --realm "$realm" --listen "127.0.0.1:$port" \
+  --users "$users" --workers 1 --duration 600s --write-keytab "$work/users.keytab"; then
+  exit 1
+fi
+kdc_pid=$LIB_PID
 cat "$work/kdc.log" >&2
 
 # The users' keys come from the KDC's keytab, so the generator starts at once.
@@ -46,9 +41,7 @@ status=0
   --keytab "$work/users.keytab" --window "$window" --warmup 1s --duration "$duration" \
   --kdc-pid "$kdc_pid" || status=$?
 
-kill -TERM "$kdc_pid"
-wait "$kdc_pid" || true
-kdc_pid=
+lib_stop_pid "$kdc_pid"
 echo "== kdcperf-kdc's own counters ==" >&2
 cat "$work/kdc.json" >&2
 exit $status

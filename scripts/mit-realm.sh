@@ -2,10 +2,14 @@
 # A throwaway MIT krb5 realm on a loopback port, for manual runs against kdcperf.
 #
 #   scripts/mit-realm.sh start [-d DIR] [-r REALM] [-p PORT] [-e ENCTYPES|default] [-t]
+#                              [-w WORKERS] [-D 'KEY = VALUE']...
 #       Creates the realm database in DIR (default: a new mktemp dir), starts krb5kdc on
 #       127.0.0.1:PORT (default: a free port) and prints the environment to export.
 #       -e: client permitted_enctypes/default_tkt_enctypes ("default" = MIT's built-in list).
 #       -t: clients send over TCP only (udp_preference_limit = 1).
+#       -w: krb5kdc -w WORKERS (worker processes forked by the PID in DIR/krb5kdc.pid).
+#       -D: a line for the realm's [dbmodules] section of kdc.conf (DB2 options), repeatable,
+#           e.g. -D 'disable_last_success = true' -D 'disable_lockout = true'.
 #   scripts/mit-realm.sh env DIR     prints the exports again
 #   scripts/mit-realm.sh stop DIR    stops that realm's KDC (by its PID file) and keeps DIR
 #
@@ -69,14 +73,17 @@ print_env() {
 }
 
 cmd_start() {
-  local DIR="" REALM=KDCPERF.TEST PORT="" ENCTYPES=$ALL_ENCTYPES TCP=0 opt
-  while getopts "d:r:p:e:t" opt; do
+  local DIR="" REALM=KDCPERF.TEST PORT="" ENCTYPES=$ALL_ENCTYPES TCP=0 WORKERS="" opt
+  local -a DBMODULES=()
+  while getopts "d:r:p:e:tw:D:" opt; do
     case $opt in
       d) DIR=$OPTARG ;;
       r) REALM=$OPTARG ;;
       p) PORT=$OPTARG ;;
       e) ENCTYPES=$OPTARG ;;
       t) TCP=1 ;;
+      w) WORKERS=$OPTARG ;;
+      D) DBMODULES+=("$OPTARG") ;;
       *) die "bad option" ;;
     esac
   done
@@ -97,6 +104,23 @@ cmd_start() {
   if [[ $TCP == 1 ]]; then LIBDEFAULTS+=$'\n'"  udp_preference_limit = 1"; fi
   fill "$TEMPLATES/mit-krb5.conf.in" "$DIR/krb5.conf"
   fill "$TEMPLATES/mit-kdc.conf.in" "$DIR/kdc.conf"
+  if [[ ${#DBMODULES[@]} -gt 0 ]]; then
+    # The realm's database module is named after the realm (no database_module line); DB2
+    # reads its options from [dbmodules] REALM, database_name repeated there for clarity.
+    {
+      echo
+      echo "[dbmodules]"
+      echo "  $REALM = {"
+      echo "    database_name = $DIR/principal"
+      printf '    %s\n' "${DBMODULES[@]}"
+      echo "  }"
+    } >>"$DIR/kdc.conf"
+  fi
+  local -a KDC_ARGS=(-n -r "$REALM")
+  if [[ -n $WORKERS ]]; then
+    [[ $WORKERS =~ ^[1-9][0-9]*$ ]] || die "-w needs a positive number"
+    KDC_ARGS+=(-w "$WORKERS")
+  fi
   : >"$DIR/kadm5.acl"
   cat >"$DIR/realm.env" <<EOF
 export KRB5_CONFIG=$DIR/krb5.conf
@@ -110,7 +134,7 @@ EOF
   kdb5_util -r "$REALM" create -s -P "$MASTER_PW" >"$DIR/kdb5_util.out" 2>&1 ||
     { cat "$DIR/kdb5_util.out" >&2; die "kdb5_util create failed"; }
 
-  krb5kdc -n -r "$REALM" >>"$DIR/krb5kdc.out" 2>&1 </dev/null &
+  krb5kdc "${KDC_ARGS[@]}" >>"$DIR/krb5kdc.out" 2>&1 </dev/null &
   local pid=$!
   echo "$pid" >"$DIR/krb5kdc.pid"
   for _ in $(seq 1 500); do
@@ -151,5 +175,5 @@ case ${1:-} in
   start) shift; cmd_start "$@" ;;
   stop) shift; cmd_stop "$@" ;;
   env) shift; print_env "${1:?usage: $0 env DIR}" ;;
-  *) sed -n '2,17p' "$0"; exit 2 ;;
+  *) sed -n '2,21p' "$0"; exit 2 ;;
 esac
