@@ -9,7 +9,7 @@ export DEBIAN_FRONTEND=noninteractive
 
 build_pkgs=(build-essential cmake ninja-build pkg-config git python3
   libssl-dev libsodium-dev liburing-dev nlohmann-json3-dev libcli11-dev libfmt-dev
-  libgtest-dev libgmock-dev libbenchmark-dev)
+  libgtest-dev libgmock-dev libbenchmark-dev libipsec-mb-dev)
 test_pkgs=(clang-14 libclang-rt-14-dev clang-format-14 krb5-kdc krb5-admin-server krb5-user)
 
 pkgs=("${build_pkgs[@]}")

@@ -11,6 +11,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <span>
 
@@ -87,5 +88,17 @@ struct OpenJob {
 };
 void seal_batch(std::span<SealJob> jobs, Rng& rng);
 void open_batch(std::span<OpenJob> jobs);
+
+// Which implementation seal_batch/open_batch use for the AES enctypes (17-20); RC4 always
+// goes message by message through OpenSSL. kOpenSsl is that per-message path (the reference);
+// kIpsecMb runs AES-CBC and HMAC over many messages per call with intel-ipsec-mb
+// (batch_ipsec_mb.hpp), and falls back to kOpenSsl where the CPU has no AES-NI. Both give the
+// same bytes and statuses. Process-wide, for tests and benchmarks to compare; set it before
+// worker threads start.
+enum class BatchBackend : std::uint8_t { kOpenSsl, kIpsecMb };
+void set_batch_backend(BatchBackend b);
+BatchBackend batch_backend();
+// Whether b would actually run here (kIpsecMb needs AES-NI).
+bool batch_backend_available(BatchBackend b);
 
 }  // namespace kdcperf::krb::crypto
