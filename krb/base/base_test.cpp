@@ -65,6 +65,21 @@ TEST(SecretBytes, ConstantTimeEqual) {
   EXPECT_TRUE(constant_time_equal(as_bytes("abc"), as_bytes("abc")));
   EXPECT_FALSE(constant_time_equal(as_bytes("abc"), as_bytes("abd")));
   EXPECT_FALSE(constant_time_equal(as_bytes("abc"), as_bytes("ab")));
+  EXPECT_TRUE(constant_time_equal({}, {}));
+  // A difference in any bit of any byte, in the 8-byte words and in the tail, for MAC and key
+  // lengths (12, 16, 24, 32) and around the word size.
+  for (std::size_t n : {1u, 7u, 8u, 9u, 12u, 15u, 16u, 17u, 24u, 32u, 33u}) {
+    std::vector<std::byte> a(n), b(n);
+    for (std::size_t i = 0; i < n; ++i) a[i] = b[i] = static_cast<std::byte>(i * 37 + 1);
+    EXPECT_TRUE(constant_time_equal(a, b)) << n;
+    for (std::size_t i = 0; i < n; ++i) {
+      for (int bit = 0; bit < 8; ++bit) {
+        b[i] ^= static_cast<std::byte>(1 << bit);
+        EXPECT_FALSE(constant_time_equal(a, b)) << n << " " << i << " " << bit;
+        b[i] ^= static_cast<std::byte>(1 << bit);
+      }
+    }
+  }
 }
 
 TEST(Bytes, HexRoundTripAndErrors) {

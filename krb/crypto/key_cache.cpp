@@ -2,6 +2,7 @@
 
 #include <sodium.h>
 
+#include <algorithm>
 #include <array>
 #include <cstdlib>
 #include <cstring>
@@ -23,7 +24,7 @@ struct Entry {
   UsageKey usage_key;
 };
 
-// The hash input: etype and usage (4 bytes each) then the key bytes (at most 32).
+// Keys of every implemented enctype fit (AES-256 and SHA-384 keys are the longest).
 constexpr std::size_t kMaxKeyBytes = 32;
 
 }  // namespace
@@ -32,25 +33,33 @@ struct KeyCache::Impl {
   std::size_t capacity = 1;
   std::size_t hits = 0;
   std::size_t misses = 0;
-  std::array<unsigned char, crypto_shorthash_KEYBYTES> secret{};
+  std::array<std::uint64_t, 2> secret{};
   std::list<Entry> lru;  // front: most recently used
   std::unordered_multimap<std::uint64_t, std::list<Entry>::iterator> index;
 
-  ~Impl() { sodium_memzero(secret.data(), secret.size()); }
+  ~Impl() { sodium_memzero(secret.data(), sizeof secret); }
 
+  // Keys are uniformly random bytes (string-to-key and random keys alike), so their first 16
+  // bytes, mixed with a per-cache secret, etype and usage, spread evenly; a keyed SipHash over
+  // the whole key cost more than the rest of a lookup. The hash only finds candidates: the
+  // bytes decide.
   std::uint64_t hash_of(const Key& key, KeyUsage usage) const {
-    std::array<unsigned char, 8 + kMaxKeyBytes> in;
-    store_be32(reinterpret_cast<std::byte*>(in.data()),
-               static_cast<std::uint32_t>(static_cast<std::int32_t>(key.etype)));
-    store_be32(reinterpret_cast<std::byte*>(in.data() + 4),
-               static_cast<std::uint32_t>(static_cast<std::int32_t>(usage)));
-    std::memcpy(in.data() + 8, key.bytes.data(), key.bytes.size());
-    std::array<unsigned char, crypto_shorthash_BYTES> h;
-    crypto_shorthash(h.data(), in.data(), 8 + key.bytes.size(), secret.data());
-    sodium_memzero(in.data(), in.size());
-    std::uint64_t v;
-    std::memcpy(&v, h.data(), sizeof v);
-    return v;
+    std::uint64_t w[2] = {0, 0};
+    std::memcpy(w, key.bytes.data(), std::min<std::size_t>(key.bytes.size(), sizeof w));
+    const std::uint64_t tag =
+        (static_cast<std::uint64_t>(static_cast<std::uint32_t>(key.etype)) << 32) |
+        static_cast<std::uint32_t>(usage);
+    // Two rounds of a 64-bit multiply-xorshift mix (splitmix64's finalizer).
+    auto mix = [](std::uint64_t x) {
+      x ^= x >> 30;
+      x *= 0xbf58476d1ce4e5b9ULL;
+      x ^= x >> 27;
+      x *= 0x94d049bb133111ebULL;
+      return x ^ (x >> 31);
+    };
+    const std::uint64_t h = mix(mix(w[0] ^ secret[0] ^ tag) ^ w[1] ^ secret[1]);
+    sodium_memzero(w, sizeof w);
+    return h;
   }
 
   void evict_oldest() {
@@ -69,7 +78,7 @@ struct KeyCache::Impl {
 KeyCache::KeyCache(std::size_t capacity) : impl_(std::make_unique<Impl>()) {
   if (sodium_init() < 0) std::abort();  // no CSPRNG for the hash secret: nothing safe to do
   impl_->capacity = capacity == 0 ? 1 : capacity;
-  randombytes_buf(impl_->secret.data(), impl_->secret.size());
+  randombytes_buf(impl_->secret.data(), sizeof impl_->secret);
 }
 
 KeyCache::~KeyCache() = default;
