@@ -11,7 +11,8 @@
 namespace kdcperf::krb {
 
 void secure_wipe(void* p, std::size_t n);  // sodium_memzero
-// Constant-time equality of two equal-length MACs (sodium_memcmp). Unequal lengths: false.
+// Equality of two equal-length MACs or keys in time that depends only on the length. Unequal
+// lengths: false.
 bool constant_time_equal(ByteView a, ByteView b);
 
 class SecretBytes {
