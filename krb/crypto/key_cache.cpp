@@ -4,11 +4,12 @@
 
 #include <algorithm>
 #include <array>
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
-#include <iterator>
-#include <list>
-#include <unordered_map>
+#include <deque>
+#include <optional>
+#include <vector>
 
 #include "krb/base/secret.hpp"
 #include "krb/crypto/dk.hpp"
@@ -16,12 +17,15 @@
 namespace kdcperf::krb::crypto {
 namespace {
 
+constexpr std::uint32_t kNil = ~std::uint32_t{0};
+
 struct Entry {
   std::uint64_t hash = 0;
   Enctype etype{};
   KeyUsage usage{};
   SecretBytes key;  // kept only to confirm a hash match byte for byte
-  UsageKey usage_key;
+  std::optional<UsageKey> usage_key;
+  std::uint32_t newer = kNil, older = kNil;  // the LRU list, by entry index
 };
 
 // Keys of every implemented enctype fit (AES-256 and SHA-384 keys are the longest).
@@ -29,13 +33,17 @@ constexpr std::size_t kMaxKeyBytes = 32;
 
 }  // namespace
 
+// Entries live in a deque (stable addresses: a returned pointer stays valid until its entry is
+// reused) and are found through an open-addressing index of entry numbers, linear probing,
+// at most half full; eviction reuses the least recently used entry in place.
 struct KeyCache::Impl {
   std::size_t capacity = 1;
   std::size_t hits = 0;
   std::size_t misses = 0;
   std::array<std::uint64_t, 2> secret{};
-  std::list<Entry> lru;  // front: most recently used
-  std::unordered_multimap<std::uint64_t, std::list<Entry>::iterator> index;
+  std::deque<Entry> entries;
+  std::vector<std::uint32_t> index;  // entry number or kNil; size a power of two
+  std::uint32_t newest = kNil, oldest = kNil;
 
   ~Impl() { sodium_memzero(secret.data(), sizeof secret); }
 
@@ -62,22 +70,57 @@ struct KeyCache::Impl {
     return h;
   }
 
-  void evict_oldest() {
-    auto victim = std::prev(lru.end());
-    auto [b, e] = index.equal_range(victim->hash);
-    for (auto it = b; it != e; ++it) {
-      if (it->second == victim) {
-        index.erase(it);
-        break;
+  std::size_t mask() const { return index.size() - 1; }
+
+  void unlink(std::uint32_t e) {
+    Entry& x = entries[e];
+    if (x.newer != kNil)
+      entries[x.newer].older = x.older;
+    else
+      newest = x.older;
+    if (x.older != kNil)
+      entries[x.older].newer = x.newer;
+    else
+      oldest = x.newer;
+    x.newer = x.older = kNil;
+  }
+  void push_newest(std::uint32_t e) {
+    Entry& x = entries[e];
+    x.older = newest;
+    x.newer = kNil;
+    if (newest != kNil) entries[newest].newer = e;
+    newest = e;
+    if (oldest == kNil) oldest = e;
+  }
+
+  // Removes entry e from the index (backward-shift deletion keeps probe runs unbroken).
+  void unindex(std::uint32_t e) {
+    std::size_t i = entries[e].hash & mask();
+    while (index[i] != e) i = (i + 1) & mask();
+    for (std::size_t j = (i + 1) & mask();; j = (j + 1) & mask()) {
+      if (index[j] == kNil) break;
+      const std::size_t home = entries[index[j]].hash & mask();
+      // Move index[j] back into the hole at i unless its home lies cyclically in (i, j].
+      if (((j - home) & mask()) >= ((j - i) & mask())) {
+        index[i] = index[j];
+        i = j;
       }
     }
-    lru.erase(victim);
+    index[i] = kNil;
+  }
+  void insert(std::uint32_t e) {
+    std::size_t i = entries[e].hash & mask();
+    while (index[i] != kNil) i = (i + 1) & mask();
+    index[i] = e;
   }
 };
 
 KeyCache::KeyCache(std::size_t capacity) : impl_(std::make_unique<Impl>()) {
   if (sodium_init() < 0) std::abort();  // no CSPRNG for the hash secret: nothing safe to do
   impl_->capacity = capacity == 0 ? 1 : capacity;
+  std::size_t slots = 16;
+  while (slots < 2 * impl_->capacity) slots <<= 1;
+  impl_->index.assign(slots, kNil);
   randombytes_buf(impl_->secret.data(), sizeof impl_->secret);
 }
 
@@ -88,28 +131,45 @@ Result<const UsageKey*> KeyCache::get(const Key& key, KeyUsage usage) {
   if (info->key_bytes > kMaxKeyBytes) return Err::kBadKeyLength;
   Impl& m = *impl_;
   const std::uint64_t h = m.hash_of(key, usage);
-  auto [b, e] = m.index.equal_range(h);
-  for (auto it = b; it != e; ++it) {
-    Entry& entry = *it->second;
+  for (std::size_t i = h & m.mask(); m.index[i] != kNil; i = (i + 1) & m.mask()) {
+    const std::uint32_t e = m.index[i];
+    Entry& entry = m.entries[e];
     // The hash only finds candidates; the bytes decide (constant time, so probing the cache
     // reveals nothing about a stored key).
-    if (entry.etype == key.etype && entry.usage == usage &&
+    if (entry.hash == h && entry.etype == key.etype && entry.usage == usage &&
         constant_time_equal(entry.key.view(), key.bytes.view())) {
       ++m.hits;
-      m.lru.splice(m.lru.begin(), m.lru, it->second);
-      return &m.lru.front().usage_key;
+      if (m.newest != e) {
+        m.unlink(e);
+        m.push_newest(e);
+      }
+      return &*entry.usage_key;
     }
   }
   ++m.misses;
   KRB_ASSIGN_OR_RETURN(UsageKey uk, UsageKey::make(key, usage));
-  if (m.lru.size() >= m.capacity) m.evict_oldest();
-  m.lru.push_front(Entry{h, key.etype, usage, key.bytes.clone(), std::move(uk)});
-  m.index.emplace(h, m.lru.begin());
-  return &m.lru.front().usage_key;
+  std::uint32_t e;
+  if (m.entries.size() < m.capacity) {
+    e = static_cast<std::uint32_t>(m.entries.size());
+    m.entries.emplace_back();
+  } else {
+    e = m.oldest;  // the least recently used entry is reused in place
+    m.unindex(e);
+    m.unlink(e);
+  }
+  Entry& entry = m.entries[e];
+  entry.hash = h;
+  entry.etype = key.etype;
+  entry.usage = usage;
+  entry.key = key.bytes.clone();
+  entry.usage_key.emplace(std::move(uk));
+  m.insert(e);
+  m.push_newest(e);
+  return &*entry.usage_key;
 }
 
 std::size_t KeyCache::size() const {
-  return impl_->lru.size();
+  return impl_->entries.size();
 }
 std::size_t KeyCache::hits() const {
   return impl_->hits;

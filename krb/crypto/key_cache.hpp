@@ -1,6 +1,6 @@
 // Per-thread cache of UsageKeys for (long-term key, usage), so the hot path neither re-derives
 // keys nor re-initialises cipher and MAC state per message. Keyed by a keyed hash of the key
-// bytes (libsodium shorthash with a random per-cache secret), confirmed by a constant-time
+// bytes (mixed with a random per-cache secret), confirmed by a constant-time
 // comparison of the bytes, so a freed and reused Key address can never return another key's
 // state. Bounded: least recently used entries are evicted past `capacity`.
 #pragma once

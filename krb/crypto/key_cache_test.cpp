@@ -1,5 +1,8 @@
 #include "krb/crypto/key_cache.hpp"
 
+#include <algorithm>
+#include <vector>
+
 #include <gtest/gtest.h>
 
 #include "krb/crypto/string_to_key.hpp"
@@ -78,6 +81,45 @@ TEST(KeyCache, ManyEntriesStayBounded) {
     EXPECT_LE(cache.size(), 8u);
   }
   EXPECT_EQ(cache.misses(), 100u);
+}
+
+// Random churn over more keys than the cache holds: every get is a hit exactly when an LRU
+// model says the entry is still there (eviction and index deletion never lose or confuse an
+// entry), and the state returned is for the key and usage asked for.
+TEST(KeyCache, ChurnMatchesAnLruModel) {
+  for (std::size_t capacity : {1u, 3u, 16u, 40u}) {
+    SCOPED_TRACE(capacity);
+    KeyCache cache(capacity);
+    std::vector<Key> keys;
+    for (std::uint64_t i = 0; i < 30; ++i) {
+      keys.push_back(random_key(
+          i % 3 == 0 ? Enctype::AES128_CTS_HMAC_SHA1_96 : Enctype::AES256_CTS_HMAC_SHA1_96,
+          100 + i));
+    }
+    const KeyUsage usages[] = {KeyUsage::AS_REQ_PA_ENC_TIMESTAMP, KeyUsage::AS_REP_ENC_PART};
+    std::vector<std::pair<std::size_t, int>> lru;  // front: most recent (key index, usage)
+    DeterministicRng rng(capacity);
+    for (int n = 0; n < 3000; ++n) {
+      std::byte r[2];
+      rng.fill(r);
+      // Skewed so some keys stay hot and others churn through.
+      std::size_t k = std::to_integer<std::size_t>(r[0]) % keys.size();
+      if (n % 2 == 0) k %= 5;
+      const int u = std::to_integer<int>(r[1]) % 2;
+      const auto pos = std::find(lru.begin(), lru.end(), std::make_pair(k, u));
+      const bool model_hit = pos != lru.end();
+      if (model_hit) lru.erase(pos);
+      lru.insert(lru.begin(), {k, u});
+      if (lru.size() > capacity) lru.pop_back();
+      const std::size_t hits = cache.hits();
+      auto got = cache.get(keys[k], usages[u]);
+      ASSERT_TRUE(got.ok());
+      ASSERT_EQ(cache.hits() == hits + 1, model_hit) << "get " << n;
+      EXPECT_EQ((*got)->usage(), usages[u]);
+      EXPECT_EQ((*got)->etype(), keys[k].etype);
+      EXPECT_EQ(cache.size(), lru.size());
+    }
+  }
 }
 
 TEST(KeyCache, CachedStateEncryptsLikeAFreshOne) {

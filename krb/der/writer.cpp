@@ -1,7 +1,9 @@
 #include "krb/der/writer.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cstring>
+#include <limits>
 
 #include "krb/base/secret.hpp"
 
@@ -54,23 +56,20 @@ void Writer::raw(ByteView bytes) {
 }
 
 void Writer::integer(std::int64_t v) {
-  // Minimal two's complement: drop leading octets while the next one's top bit agrees.
-  std::byte tmp[8];
-  for (int i = 0; i < 8; ++i)
-    tmp[7 - i] = std::byte((static_cast<std::uint64_t>(v) >> (8 * i)) & 0xff);
-  std::size_t start = 0;
-  while (start < 7) {
-    const auto b = std::to_integer<unsigned>(tmp[start]);
-    const auto next = std::to_integer<unsigned>(tmp[start + 1]);
-    if ((b == 0x00 && (next & 0x80) == 0) || (b == 0xff && (next & 0x80) != 0)) {
-      ++start;
-    } else {
-      break;
-    }
+  // Minimal two's complement (X.690 §8.3.2): the fewest octets n whose value range holds v.
+  // Tag, length and contents go in with one prepend: a KDC reply has a few dozen INTEGERs.
+  std::size_t n = 1;
+  while (n < 8) {
+    const std::int64_t half = std::int64_t{1} << (8 * n - 1);
+    if (v >= -half && v < half) break;
+    ++n;
   }
-  const std::size_t end = mark();
-  raw(ByteView(tmp + start, 8 - start));
-  wrap(kInteger, end);
+  if (auto* p = prepend(n + 2)) {
+    p[0] = std::byte(kInteger);
+    p[1] = std::byte(n);
+    const auto u = static_cast<std::uint64_t>(v);
+    for (std::size_t i = 0; i < n; ++i) p[1 + n - i] = std::byte((u >> (8 * i)) & 0xff);
+  }
 }
 
 void Writer::boolean(bool v) {
@@ -126,11 +125,29 @@ void format_kerberos_time(std::int64_t t, char out[15]) {
 }
 
 void Writer::kerberos_time(std::int64_t unix_seconds) {
-  char s[15];
-  format_kerberos_time(unix_seconds, s);
-  const std::size_t end = mark();
-  raw(as_bytes(std::string_view(s, 15)));
-  wrap(kGeneralizedTime, end);
+  // A reply carries the same few times (now, now + lifetime, renew-till) in its ticket and its
+  // enc-part, and every reply of a second shares them: remember the last few formatted.
+  struct Formatted {
+    std::int64_t t = std::numeric_limits<std::int64_t>::min();
+    char s[15];
+  };
+  thread_local std::array<Formatted, 4> recent;
+  thread_local std::size_t next = 0;
+  const Formatted* f = nullptr;
+  for (const Formatted& r : recent) {
+    if (r.t == unix_seconds) f = &r;
+  }
+  if (f == nullptr) {
+    Formatted& slot = recent[next++ % recent.size()];
+    format_kerberos_time(unix_seconds, slot.s);
+    slot.t = unix_seconds;
+    f = &slot;
+  }
+  if (auto* p = prepend(17)) {
+    p[0] = std::byte(kGeneralizedTime);
+    p[1] = std::byte(15);
+    std::memcpy(p + 2, f->s, 15);
+  }
 }
 
 void Writer::kerberos_flags(std::uint32_t flags) {

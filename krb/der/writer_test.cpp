@@ -1,5 +1,7 @@
 #include "krb/der/writer.hpp"
 
+#include <cstdint>
+
 #include <gtest/gtest.h>
 
 #include "krb/der/reader.hpp"
@@ -18,12 +20,32 @@ TEST(DerWriter, MinimalIntegers) {
                                                         {256, "02020100"},
                                                         {0x7fffffff, "02047fffffff"},
                                                         {0xb3ca4322LL, "020500b3ca4322"},
-                                                        {-1294646494, "0204b2d54322"}};
+                                                        {-1294646494, "0204b2d54322"},
+                                                        {-32768, "02028000"},
+                                                        {-32769, "0203ff7fff"},
+                                                        {INT64_MAX, "02087fffffffffffffff"},
+                                                        {INT64_MIN, "02088000000000000000"}};
   for (auto [v, want] : cases) {
     Writer w;
     w.integer(v);
     EXPECT_EQ(to_hex(w.view()), want) << v;
     EXPECT_EQ(*Reader(w.view()).read_int64(), v);
+  }
+}
+
+// The writer remembers a few recently formatted times: cycling through more distinct times
+// than it keeps, over and over, must still encode each one exactly.
+TEST(DerWriter, KerberosTimesAreExactWhateverTheOrder) {
+  const std::int64_t times[] = {0, 1795699947, 1795699948, 1795735947, 1795786347, -1, 1795699947};
+  for (int round = 0; round < 3; ++round) {
+    for (std::int64_t t : times) {
+      Writer w;
+      w.kerberos_time(t);
+      char want[15];
+      format_kerberos_time(t, want);
+      EXPECT_EQ(to_hex(w.view()), "180f" + to_hex(as_bytes(std::string_view(want, 15)))) << t;
+      EXPECT_EQ(*Reader(w.view()).read_kerberos_time(), t < 0 ? -1 : t);
+    }
   }
 }
 
