@@ -778,19 +778,6 @@ bool Worker::sending_allowed(std::int64_t now) {
 
 // ---- the loop ---------------------------------------------------------------------------
 
-std::int64_t Worker::blocked_overlap(std::int64_t from, std::int64_t to) {
-  // Sends go out in intended order, so waits that ended before `from` never matter again.
-  while (!blocked_waits_.empty() && blocked_waits_.front().second <= from) {
-    blocked_waits_.pop_front();
-  }
-  std::int64_t total = 0;
-  for (const auto& [start, end] : blocked_waits_) {
-    if (start >= to) break;
-    total += std::min(end, to) - std::max(start, from);
-  }
-  return total;
-}
-
 void Worker::run(std::int64_t t0) {
   t0_ = t0;
   warmup_end_ = t0 + cfg_.warmup_ns;
@@ -836,7 +823,7 @@ void Worker::run(std::int64_t t0) {
             // the KDC's doing (a stall leaves a whole backlog behind it), and the request's
             // latency, counted from `intended`, already says so; a generator too slow to reap
             // its replies never sits in that wait, so its lateness still counts.
-            const std::int64_t lag = now - intended - blocked_overlap(intended, now);
+            const std::int64_t lag = now - intended - blocked_.since(intended);
             report::Counts& c = counts_at(intended);
             c.max_lag_ns = std::max(c.max_lag_ns, lag);
             row_max_lag_ = std::max(row_max_lag_, lag);
@@ -888,7 +875,7 @@ void Worker::run(std::int64_t t0) {
     } else {
       ring_->submit_and_wait_once(wait);
     }
-    if (blocked) blocked_waits_.emplace_back(wait_start, mono_ns());
+    if (blocked) blocked_.add(wait_start, mono_ns());
   }
 
   const std::int64_t end = mono_ns();

@@ -14,6 +14,7 @@
 
 #include "io/fd.hpp"
 #include "io/ring.hpp"
+#include "loadgen/net/blocked_time.hpp"
 #include "loadgen/net/engine.hpp"
 #include "loadgen/net/port_quarantine.hpp"
 #include "loadgen/net/schedule.hpp"
@@ -160,8 +161,6 @@ class Worker {
   void on_cqe(const io_uring_cqe& cqe, std::int64_t now);
   void on_recv(std::uint32_t sock, std::uint32_t gen, const io_uring_cqe& cqe, std::int64_t now);
   // Per-second rows and the progress numbers.
-  // How much of [from, to) this worker spent in blocked waits; drops waits before `from`.
-  std::int64_t blocked_overlap(std::int64_t from, std::int64_t to);
   void tick(std::int64_t now);
   void close_row(std::int64_t second);
   bool sending_allowed(std::int64_t now);
@@ -195,9 +194,8 @@ class Worker {
   bool sending_ = true;
   std::optional<std::int64_t> next_due_;  // open loop: offset from t0 of the next request
   bool waiting_for_socket_ = false;
-  // Intervals [start, end) the worker waited with requests to send and every socket in flight
-  // (the KDC's time, not the generator's), oldest first; see blocked_overlap().
-  std::deque<std::pair<std::int64_t, std::int64_t>> blocked_waits_;
+  // Waits with requests due and every socket in flight: the KDC's time, not the generator's.
+  BlockedTime blocked_;
   std::uint64_t measured_started_ = 0;
   std::uint32_t inflight_ = 0;  // exchanges in flight
   std::uint32_t tcp_closing_ = 0;
