@@ -8,10 +8,10 @@
 
 #include <cerrno>
 #include <cstring>
-#include <deque>
 #include <type_traits>
 
 #include "io/ring.hpp"
+#include "kdc/net/index_queue.hpp"
 #include "krb/base/rng.hpp"
 
 namespace kdcperf::kdc::net {
@@ -104,7 +104,7 @@ struct Worker::Impl {
     krb::Buffer rbuf;
     std::size_t have = 0, consumed = 0;
     std::int64_t last_active_ns = 0;
-    std::deque<std::uint32_t> queue;  // send slots in reply order; front is being sent
+    IndexQueue queue;  // send slots in reply order; front is being sent
   };
   struct Pending {
     as::AsRequest req;
@@ -478,7 +478,7 @@ void Worker::Impl::close_conn(std::uint32_t c) {
 void Worker::Impl::maybe_free_conn(std::uint32_t c) {
   Conn& k = conns[c];
   if (!k.in_use || k.ops != 0 || k.has_frames) return;
-  for (std::uint32_t s : k.queue) free_slot(s);
+  k.queue.for_each([&](std::uint32_t s) { free_slot(s); });
   k.queue.clear();
   k.fd.reset();
   k.in_use = false;
