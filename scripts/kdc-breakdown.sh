@@ -36,13 +36,8 @@ lib_build "$build" kdcperf kdcperf-kdc kdcperf-responder
 cmake -S . -B "$bench_build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DKDCPERF_BENCH=ON >/dev/null
 cmake --build "$bench_build" -j "${JOBS:-$(nproc)}" --target krb_bench >&2
 
-work=$(mktemp -d)
-# shellcheck disable=SC2317  # run by the EXIT trap
-cleanup() {
-  lib_stop_all
-  rm -rf "$work"
-}
-trap cleanup EXIT
+lib_workdir
+work=$LIB_WORK
 if [ "$(nproc)" -ge 2 ]; then
   server_cpu=(taskset -c 0)
   gen=(taskset -c 1)

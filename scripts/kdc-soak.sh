@@ -34,13 +34,8 @@ fi
 source scripts/lib.sh
 lib_build "$build" kdcperf kdcperf-kdc
 
-work=$(mktemp -d)
-# shellcheck disable=SC2317  # run by the EXIT trap
-cleanup() {
-  lib_stop_all
-  rm -rf "$work"
-}
-trap cleanup EXIT
+lib_workdir
+work=$LIB_WORK
 
 port=$(lib_free_port)
 lib_start_kdcperf_kdc "$build" "$work/kdc" --realm "$realm" --listen "127.0.0.1:$port" \

@@ -106,3 +106,16 @@ lib_stop_all() {
   for pid in "${LIB_PIDS[@]}"; do lib_stop_pid "$pid"; done
   LIB_PIDS=()
 }
+
+# lib_workdir: a fresh temporary directory in $LIB_WORK, removed on exit after every process
+# started through here has been stopped (installs the EXIT trap).
+LIB_WORK=
+lib_workdir() {
+  LIB_WORK=$(mktemp -d)
+  trap lib_cleanup EXIT
+}
+# shellcheck disable=SC2317  # run by the EXIT trap
+lib_cleanup() {
+  lib_stop_all
+  [ -z "$LIB_WORK" ] || rm -rf "$LIB_WORK"
+}

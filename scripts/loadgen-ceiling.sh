@@ -28,13 +28,8 @@ keytab=krb/testdata/mit/alice.keytab
 # shellcheck source=scripts/lib.sh
 source scripts/lib.sh
 lib_build "$build" kdcperf kdcperf-responder
-work=$(mktemp -d)
-# shellcheck disable=SC2317  # run by the EXIT trap
-cleanup() {
-  lib_stop_all
-  rm -rf "$work"
-}
-trap cleanup EXIT
+lib_workdir
+work=$LIB_WORK
 
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 

@@ -17,13 +17,8 @@ realm=KDCPERF.TEST
 source scripts/lib.sh
 lib_build "$build" kdcperf kdcperf-kdc
 
-work=$(mktemp -d)
-# shellcheck disable=SC2317  # run by the EXIT trap
-cleanup() {
-  lib_stop_all
-  rm -rf "$work"
-}
-trap cleanup EXIT
+lib_workdir
+work=$LIB_WORK
 
 # A free loopback port (UDP and TCP) chosen by the kernel.
 port=$(lib_free_port)

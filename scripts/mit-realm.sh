@@ -30,23 +30,8 @@ export PATH=$PATH:/usr/sbin:/sbin
 
 die() { echo "mit-realm.sh: $*" >&2; exit 1; }
 
-# A port free on 127.0.0.1 for both UDP and TCP right now.
-free_port() {
-  python3 - <<'EOF'
-import socket
-for _ in range(64):
-    u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    u.bind(("127.0.0.1", 0))
-    p = u.getsockname()[1]
-    t = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    try:
-        t.bind(("127.0.0.1", p))
-    except OSError:
-        continue
-    print(p)
-    break
-EOF
-}
+# shellcheck source=scripts/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"  # lib_free_port
 
 # fill TEMPLATE OUT: replaces @REALM@ @PORT@ @DIR@ @SUPPORTED_ENCTYPES@ @MAX_LIFE@
 # @MAX_RENEWABLE_LIFE@ @LIBDEFAULTS@ @REALM_EXTRA@ from the variables of the same names.
@@ -94,7 +79,7 @@ cmd_start() {
   mkdir -p "$DIR"
   DIR=$(cd "$DIR" && pwd)
   [[ -e $DIR/principal ]] && die "$DIR already holds a realm database"
-  [[ -n $PORT ]] || PORT=$(free_port)
+  [[ -n $PORT ]] || PORT=$(lib_free_port)
   [[ -n $PORT ]] || die "no free port"
 
   local LIBDEFAULTS=""
