@@ -213,11 +213,38 @@ BENCHMARK(BM_AsExchangeCrypto)->ArgName("etype")->Arg(17)->Arg(18)->Arg(19)->Arg
 // seal_batch/open_batch per backend: args {backend (0 OpenSSL, 1 ipsec-mb), etype, plaintext
 // bytes, batch size}; one key for the whole batch (a KDC's krbtgt tickets). per_msg is the time
 // per message; the backend is restored after each run.
-void set_backend(benchmark::State& state) {
-  const auto b = state.range(0) == 0 ? BatchBackend::kOpenSsl : BatchBackend::kIpsecMb;
-  if (!batch_backend_available(b)) state.SkipWithError("backend not available here");
-  set_batch_backend(b);
-}
+// The backend state.range(0) names, for the benchmark's lifetime; the previous one after.
+class BackendScope {
+ public:
+  explicit BackendScope(benchmark::State& state) : saved_(batch_backend()) {
+    const auto b = state.range(0) == 0 ? BatchBackend::kOpenSsl : BatchBackend::kIpsecMb;
+    if (!batch_backend_available(b)) state.SkipWithError("backend not available here");
+    set_batch_backend(b);
+  }
+  ~BackendScope() { set_batch_backend(saved_); }
+  BackendScope(const BackendScope&) = delete;
+  BackendScope& operator=(const BackendScope&) = delete;
+
+ private:
+  BatchBackend saved_;
+};
+
+// What BM_SealBatch and BM_OpenBatch share: args {backend, etype, bytes, batch}, one key.
+struct BatchSetup {
+  explicit BatchSetup(benchmark::State& state)
+      : backend(state),
+        n(static_cast<std::size_t>(state.range(2))),
+        batch(static_cast<std::size_t>(state.range(3))),
+        uk(std::move(UsageKey::make(bench_key(static_cast<Enctype>(state.range(1))),
+                                    KeyUsage::KDC_REP_TICKET))
+               .value()),
+        pt(bench_plaintext(n)) {}
+  BackendScope backend;
+  std::size_t n;
+  std::size_t batch;
+  UsageKey uk;
+  Buffer pt;
+};
 
 void set_batch_counters(benchmark::State& state, std::size_t batch, std::size_t bytes) {
   state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(batch));
@@ -228,13 +255,10 @@ void set_batch_counters(benchmark::State& state, std::size_t batch, std::size_t 
 }
 
 void BM_SealBatch(benchmark::State& state) {
-  const BatchBackend saved = batch_backend();
-  set_backend(state);
-  const auto e = static_cast<Enctype>(state.range(1));
-  const auto n = static_cast<std::size_t>(state.range(2));
-  const auto batch = static_cast<std::size_t>(state.range(3));
-  auto uk = std::move(UsageKey::make(bench_key(e), KeyUsage::KDC_REP_TICKET)).value();
-  const Buffer pt = bench_plaintext(n);
+  BatchSetup b(state);
+  const std::size_t n = b.n, batch = b.batch;
+  const UsageKey& uk = b.uk;
+  const Buffer& pt = b.pt;
   std::vector<Buffer> outs(batch, Buffer(n + uk.overhead()));
   std::vector<SealJob> jobs(batch);
   DeterministicRng rng(1);
@@ -245,17 +269,13 @@ void BM_SealBatch(benchmark::State& state) {
   }
   if (!jobs[0].status.ok()) state.SkipWithError("seal failed");
   set_batch_counters(state, batch, n);
-  set_batch_backend(saved);
 }
 
 void BM_OpenBatch(benchmark::State& state) {
-  const BatchBackend saved = batch_backend();
-  set_backend(state);
-  const auto e = static_cast<Enctype>(state.range(1));
-  const auto n = static_cast<std::size_t>(state.range(2));
-  const auto batch = static_cast<std::size_t>(state.range(3));
-  auto uk = std::move(UsageKey::make(bench_key(e), KeyUsage::KDC_REP_TICKET)).value();
-  const Buffer pt = bench_plaintext(n);
+  BatchSetup b(state);
+  const std::size_t n = b.n, batch = b.batch;
+  const UsageKey& uk = b.uk;
+  const Buffer& pt = b.pt;
   std::vector<Buffer> cts(batch, Buffer(n + uk.overhead()));
   std::vector<Buffer> outs(batch, Buffer(n));
   DeterministicRng rng(1);
@@ -270,7 +290,6 @@ void BM_OpenBatch(benchmark::State& state) {
   }
   if (!jobs[0].status.ok()) state.SkipWithError("open failed");
   set_batch_counters(state, batch, n);
-  set_batch_backend(saved);
 }
 
 void BatchArgs(benchmark::internal::Benchmark* b) {
@@ -291,8 +310,7 @@ BENCHMARK(BM_OpenBatch)->Apply(BatchArgs);
 // bytes, usage 2, krbtgt key) and reply parts (200 bytes, usage 3, client keys); 16 distinct
 // clients. per_msg here is per exchange (2 seals + 1 open). Args {backend, etype, batch}.
 void BM_AsExchangeBatch(benchmark::State& state) {
-  const BatchBackend saved = batch_backend();
-  set_backend(state);
+  const BackendScope backend(state);
   const auto e = static_cast<Enctype>(state.range(1));
   const auto batch = static_cast<std::size_t>(state.range(2));
   constexpr std::size_t kClients = 16;
@@ -328,7 +346,6 @@ void BM_AsExchangeBatch(benchmark::State& state) {
   }
   if (!opens[0].status.ok() || !seals[1].status.ok()) state.SkipWithError("batch failed");
   set_batch_counters(state, batch, 0);
-  set_batch_backend(saved);
 }
 BENCHMARK(BM_AsExchangeBatch)
     ->ArgNames({"backend", "etype", "batch"})

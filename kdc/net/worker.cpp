@@ -10,8 +10,8 @@
 #include <cstring>
 #include <type_traits>
 
+#include "io/index_queue.hpp"
 #include "io/ring.hpp"
-#include "kdc/net/index_queue.hpp"
 #include "krb/base/rng.hpp"
 
 namespace kdcperf::kdc::net {
@@ -104,7 +104,7 @@ struct Worker::Impl {
     krb::Buffer rbuf;
     std::size_t have = 0, consumed = 0;
     std::int64_t last_active_ns = 0;
-    IndexQueue queue;  // send slots in reply order; front is being sent
+    io::IndexQueue queue;  // send slots in reply order; front is being sent
   };
   struct Pending {
     as::AsRequest req;

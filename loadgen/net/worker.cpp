@@ -97,7 +97,7 @@ bool Worker::setup(std::string* why) {
   slot_stride_ = (kTcpLengthPrefix + cfg_.max_request_bytes + 63) / 64 * 64;
   arena_.reset(new std::byte[slot_stride_ * slots]);
   slots_.resize(slots);
-  free_slots_.init(slots);
+  free_slots_.reserve(slots);
   max_retired_ =
       cfg_.retired_sockets != 0 ? cfg_.retired_sockets : std::max<std::size_t>(64, slots);
   socks_.reserve(slots + max_retired_ + 64);
@@ -111,7 +111,7 @@ bool Worker::setup(std::string* why) {
         return false;
       }
     }
-    free_slots_.push(i);
+    free_slots_.push_back(i);
   }
   if (ring_->submit() < 0) {
     *why = "io_uring submit failed";
@@ -294,7 +294,8 @@ void Worker::unlink(std::uint32_t i) {
 // ---- exchanges --------------------------------------------------------------------------
 
 bool Worker::start_exchange(std::int64_t intended, std::int64_t now) {
-  const std::uint32_t i = free_slots_.pop();
+  const std::uint32_t i = free_slots_.front();
+  free_slots_.pop_front();
   Slot& s = slots_[i];
   s.measured = intended >= warmup_end_;
   if (s.measured) ++measured_started_;
@@ -305,7 +306,7 @@ bool Worker::start_exchange(std::int64_t intended, std::int64_t now) {
   if (!n.ok() || *n == 0 || *n > cfg_.max_request_bytes) {
     ++c.build_errors;
     s.state = SlotState::kFree;
-    free_slots_.push(i);
+    free_slots_.push_back(i);
     return false;
   }
   ++c.built;
@@ -443,7 +444,7 @@ void Worker::finish(std::uint32_t i, std::int64_t now) {
   if (s.state == SlotState::kTcp && cfg_.transport != Transport::kTcpPersistent) s.tcp.reset();
   s.state = SlotState::kFree;
   --inflight_;
-  free_slots_.push(i);
+  free_slots_.push_back(i);
 }
 
 void Worker::on_timeout(std::uint32_t i, std::int64_t now) {
@@ -491,7 +492,7 @@ void Worker::retry_socketless(std::int64_t now) {
     Slot& s = slots_[i];
     s.sock = sock;
     s.state = SlotState::kFree;
-    free_slots_.push(i);
+    free_slots_.push_back(i);
   }
 }
 
@@ -569,7 +570,7 @@ void Worker::on_tcp(std::uint32_t i, std::uint32_t gen, int res, std::int64_t no
     s.tcp.reset();
     --tcp_closing_;
     s.state = SlotState::kFree;
-    free_slots_.push(i);
+    free_slots_.push_back(i);
     return;
   }
   if (s.state != SlotState::kTcp) return;

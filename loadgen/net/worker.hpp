@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "io/fd.hpp"
+#include "io/index_queue.hpp"
 #include "io/ring.hpp"
 #include "loadgen/net/blocked_time.hpp"
 #include "loadgen/net/engine.hpp"
@@ -104,27 +105,6 @@ class Worker {
     std::int64_t close_at = 0;
   };
 
-  // FIFO of slot indices (free slots are reused oldest first).
-  class IndexQueue {
-   public:
-    void init(std::size_t capacity) { v_.assign(capacity + 1, 0); }
-    bool empty() const { return head_ == tail_; }
-    std::size_t size() const { return (tail_ + v_.size() - head_) % v_.size(); }
-    void push(std::uint32_t i) {
-      v_[tail_] = i;
-      tail_ = (tail_ + 1) % v_.size();
-    }
-    std::uint32_t pop() {
-      const std::uint32_t i = v_[head_];
-      head_ = (head_ + 1) % v_.size();
-      return i;
-    }
-
-   private:
-    std::vector<std::uint32_t> v_;
-    std::size_t head_ = 0, tail_ = 0;
-  };
-
   report::Counts& counts(const Slot& s) { return s.measured ? stats_.counts : stats_.warmup; }
   report::Counts& counts_at(std::int64_t now) {
     return now >= warmup_end_ ? stats_.counts : stats_.warmup;
@@ -182,7 +162,7 @@ class Worker {
   PortQuarantine quarantine_;
   std::deque<std::uint32_t> socketless_;  // slots waiting for a socket (kNoSocket)
   std::int64_t next_socket_retry_ = 0;
-  IndexQueue free_slots_;
+  io::IndexQueue free_slots_;                  // free slots, reused oldest first
   std::uint32_t head_ = kNone, tail_ = kNone;  // in-flight list
 
   std::int64_t t0_ = 0;

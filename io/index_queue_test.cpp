@@ -1,10 +1,10 @@
-#include "kdc/net/index_queue.hpp"
+#include "io/index_queue.hpp"
 
 #include <gtest/gtest.h>
 
 #include <deque>
 
-namespace kdcperf::kdc::net {
+namespace kdcperf::io {
 namespace {
 
 // Against std::deque through growth, wrap-around and clears.
@@ -33,5 +33,18 @@ TEST(IndexQueue, BehavesLikeADeque) {
   EXPECT_EQ(seen, model);
 }
 
+TEST(IndexQueue, ReserveKeepsOrderAndRoom) {
+  IndexQueue q;
+  q.push_back(7);
+  q.push_back(8);
+  q.pop_front();
+  q.push_back(9);
+  q.reserve(100);
+  EXPECT_EQ(q.size(), 2u);
+  EXPECT_EQ(q.front(), 8u);
+  q.pop_front();
+  EXPECT_EQ(q.front(), 9u);
+}
+
 }  // namespace
-}  // namespace kdcperf::kdc::net
+}  // namespace kdcperf::io

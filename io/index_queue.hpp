@@ -1,13 +1,14 @@
-// A FIFO of slot indices that reuses its storage: std::deque allocates a node every few
-// hundred pushes as it cycles, which put an allocation on the TCP reply path. This ring grows
-// (doubling) only past the most it has ever held, so a warm connection never allocates.
+// A FIFO of slot indices for the engines (kdcperf-kdc's TCP reply queues, the load generator's
+// free slots) that reuses its storage: std::deque allocates a node every few hundred pushes as
+// it cycles, which put an allocation on the TCP reply path. This ring grows (doubling) only past
+// the most it has ever held, or what reserve() asked for, so a warm engine never allocates.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 #include <vector>
 
-namespace kdcperf::kdc::net {
+namespace kdcperf::io {
 
 class IndexQueue {
  public:
@@ -24,6 +25,10 @@ class IndexQueue {
     ++size_;
   }
   void clear() { head_ = size_ = 0; }
+  // Room for n without growing.
+  void reserve(std::size_t n) {
+    while (buf_.size() < n) grow();
+  }
   template <class F>
   void for_each(F&& f) const {
     for (std::size_t i = 0; i < size_; ++i) f(buf_[(head_ + i) & (buf_.size() - 1)]);
@@ -40,4 +45,4 @@ class IndexQueue {
   std::size_t head_ = 0, size_ = 0;
 };
 
-}  // namespace kdcperf::kdc::net
+}  // namespace kdcperf::io
