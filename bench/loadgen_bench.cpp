@@ -12,6 +12,7 @@
 #include <memory>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include "krb/crypto/string_to_key.hpp"
 #include "krb/proto/kdc_req.hpp"
@@ -139,6 +140,57 @@ void BM_CheckMitAsRep(benchmark::State& state) {
   state.counters["bytes"] = static_cast<double>(rep.size());
 }
 
+// KerberosWorkload::check_batch as the engine calls it with one completion drain's replies:
+// the same captured AS-REP `batch` times, one open_batch per 64. Args {capture, batch}.
+void BM_CheckBatchMitAsRep(benchmark::State& state) {
+  const Captured& c = kCaptured[state.range(0)];
+  const auto batch = static_cast<std::size_t>(state.range(1));
+  const std::string dir = "krb/testdata/mit/";
+  const krb::Buffer rep = read_hex(dir + c.prefix + "_as_rep.hex");
+  const krb::Buffer req = read_hex(dir + c.prefix + "_as_req_preauth.hex");
+  krb::proto::AsReq r;
+  if (rep.empty() || !krb::proto::decode_as_req(req, &r).ok()) {
+    state.SkipWithError("missing capture");
+    return;
+  }
+  auto pop = std::make_shared<Population>("KDCPERF.TEST");
+  (void)pop->add(c.name, std::string_view(c.password));
+  (void)pop->apply_salt_info(0, {c.etype, std::nullopt, 0});
+  (void)pop->derive_keys({});
+  KerberosWorkload wl(pop, WorkloadOptions{});
+  const RequestToken token{0, r.req_body.nonce, Leg::kPreauth, true};
+  std::vector<ReplyCheck> items(batch, ReplyCheck{&token, rep, {}});
+  for (auto _ : state) {
+    wl.check_batch(items);
+    if (items[0].verdict.failure != CheckFailure::kNone) {
+      state.SkipWithError("check failed");
+      break;
+    }
+    benchmark::DoNotOptimize(items.data());
+  }
+  state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(batch));
+}
+
+// KerberosWorkload::start_batch: `batch` pre-authenticated AS-REQs, their timestamps sealed in
+// one seal_batch per 64. Args {etype, batch}; 1000 clients, round-robin.
+void BM_StartBatchPreauth(benchmark::State& state) {
+  const auto e = static_cast<Enctype>(state.range(0));
+  const auto batch = static_cast<std::size_t>(state.range(1));
+  KerberosWorkload wl(make_population(1000, e), WorkloadOptions{});
+  std::vector<std::array<std::byte, kMaxRequestBytes>> outs(batch);
+  std::vector<RequestStart> items(batch);
+  for (auto _ : state) {
+    for (std::size_t i = 0; i < batch; ++i) items[i].out = outs[i];
+    wl.start_batch(items, kNow);
+    if (items[0].len == 0) {
+      state.SkipWithError("start failed");
+      break;
+    }
+    benchmark::DoNotOptimize(outs.data());
+  }
+  state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(batch));
+}
+
 void BM_CheckKrbError(benchmark::State& state) {
   const krb::Buffer err = read_hex("krb/testdata/mit/aes256_preauth_required.hex");
   Population pop("KDCPERF.TEST");
@@ -212,6 +264,18 @@ BENCHMARK(BM_CheckMitAsRep)
     ->Args({3, 1})
     ->Args({4, 1})
     ->Args({1, 0});
+BENCHMARK(BM_CheckBatchMitAsRep)
+    ->ArgNames({"capture", "batch"})
+    ->Args({1, 1})
+    ->Args({1, 8})
+    ->Args({1, 64})
+    ->Args({3, 64});
+BENCHMARK(BM_StartBatchPreauth)
+    ->ArgNames({"etype", "batch"})
+    ->Args({18, 1})
+    ->Args({18, 8})
+    ->Args({18, 64})
+    ->Args({20, 64});
 BENCHMARK(BM_CheckKrbError);
 BENCHMARK(BM_NonceNext);
 BENCHMARK(BM_SelectClient)->ArgName("select")->Arg(0)->Arg(1)->Arg(2);

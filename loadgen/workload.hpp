@@ -11,6 +11,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <span>
 
 #include "krb/base/bytes.hpp"
 #include "krb/base/clock.hpp"
@@ -59,6 +60,21 @@ struct Verdict {
   bool response_too_big = false;  // KRB_ERR_RESPONSE_TOO_BIG: resend over TCP (RFC 4120 §7.2.1)
 };
 
+// One new exchange of a start_batch: `out` is where its first request goes; the workload
+// fills `token` and `len` (0: it could not build the request).
+struct RequestStart {
+  krb::MutableByteView out;
+  RequestToken token;
+  std::size_t len = 0;
+};
+
+// One reply of a check_batch: the request's token and the reply's bytes in, the verdict out.
+struct ReplyCheck {
+  const RequestToken* token = nullptr;
+  krb::ByteView reply;
+  Verdict verdict;
+};
+
 class Workload {
  public:
   virtual ~Workload() = default;
@@ -73,6 +89,20 @@ class Workload {
                                              krb::KerberosTimestamp now, RequestToken* token) = 0;
   // Classifies a reply to the request `token` describes.
   virtual Verdict check(const RequestToken& token, krb::ByteView reply) = 0;
+
+  // The same for many at once, as the engine calls them: every request it starts in one loop
+  // turn, every UDP reply one completion drain brought. A workload whose crypto runs faster
+  // over many messages (KerberosWorkload: one seal_batch, one open_batch) overrides these;
+  // each item's result must equal what start()/check() would give it alone.
+  virtual void start_batch(std::span<RequestStart> items, krb::KerberosTimestamp now) {
+    for (RequestStart& r : items) {
+      const auto n = start(r.out, now, &r.token);
+      r.len = n.ok() ? *n : 0;
+    }
+  }
+  virtual void check_batch(std::span<ReplyCheck> items) {
+    for (ReplyCheck& c : items) c.verdict = check(*c.token, c.reply);
+  }
 };
 
 }  // namespace kdcperf::loadgen

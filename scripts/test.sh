@@ -20,7 +20,10 @@ files=$(git ls-files '*.cpp' '*.hpp' 2>/dev/null || find . -name '*.cpp' -o -nam
 clang-format-14 --dry-run -Werror $files
 
 step "build (g++, ASan+UBSan, -Werror)"
+# -O1 -g1 (ASan's recommended level, line tables for its stack traces): the build takes less
+# than half the time of RelWithDebInfo's -O2 -g (kdcperf's main.cpp: 44 s against 110 s).
 cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DKDCPERF_WERROR=ON \
+  -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1 -DNDEBUG" \
   -DKDCPERF_ASAN=ON -DKDCPERF_UBSAN=ON -DKDCPERF_BENCH=ON >/dev/null
 cmake --build "$build" -j "$jobs"
 

@@ -42,30 +42,83 @@ void ReplyChecker::wipe_plaintext() {
   part_.key = {};
 }
 
+bool ReplyChecker::begin(const RequestToken& token, krb::ByteView reply,
+                         const crypto::Key* key_override, Verdict* v, Opening* o) {
+  *v = Verdict{};
+  switch (proto::peek_message_type(reply)) {
+    case proto::MessageType::AS_REP:
+      if (!proto::decode_as_rep(reply, &rep_).ok()) return true;
+      v->kind = ReplyKind::kAsRep;
+      if (!token.verify) return true;
+      v->checked = true;
+      v->failure = prepare(token, key_override, o);
+      return v->failure != CheckFailure::kNone;
+    case proto::MessageType::KRB_ERROR: {
+      if (!proto::decode_krb_error(reply, &err_).ok()) return true;
+      v->kind = ReplyKind::kKrbError;
+      v->error_code = static_cast<std::int32_t>(err_.error_code);
+      v->login_continues =
+          err_.error_code == proto::ErrorCode::KDC_ERR_PREAUTH_REQUIRED && token.leg == Leg::kProbe;
+      v->response_too_big = err_.error_code == proto::ErrorCode::KRB_ERR_RESPONSE_TOO_BIG;
+      return true;
+    }
+    default:
+      return true;
+  }
+}
+
 Verdict ReplyChecker::check(const RequestToken& token, krb::ByteView reply,
                             const crypto::Key* key_override) {
   wipe_plaintext();
   Verdict v;
-  switch (proto::peek_message_type(reply)) {
-    case proto::MessageType::AS_REP:
-      if (!proto::decode_as_rep(reply, &rep_).ok()) return v;
-      v.kind = ReplyKind::kAsRep;
-      if (token.verify) {
-        v.checked = true;
-        v.failure = verify(token, key_override);
-      }
-      return v;
-    case proto::MessageType::KRB_ERROR: {
-      if (!proto::decode_krb_error(reply, &err_).ok()) return v;
-      v.kind = ReplyKind::kKrbError;
-      v.error_code = static_cast<std::int32_t>(err_.error_code);
-      v.login_continues =
-          err_.error_code == proto::ErrorCode::KDC_ERR_PREAUTH_REQUIRED && token.leg == Leg::kProbe;
-      v.response_too_big = err_.error_code == proto::ErrorCode::KRB_ERR_RESPONSE_TOO_BIG;
-      return v;
+  Opening o;
+  if (begin(token, reply, key_override, &v, &o)) return v;
+  if (o.cipher.size() > plain_.size()) {
+    plain_ = krb::SecretBytes(o.cipher.size());  // rare: an enc-part over 4 KiB
+  }
+  auto n = crypto::open(*o.key, o.cipher, plain_.mutable_view());
+  plain_used_ = o.cipher.size();  // open() zeroes or writes up to the ciphertext's length
+  v.failure = n.ok() ? finish(token, o, krb::ByteView(plain_.data(), *n)) : CheckFailure::kDecrypt;
+  return v;
+}
+
+void ReplyChecker::check_batch(std::span<ReplyCheck> items,
+                               std::span<const crypto::Key* const> key_overrides) {
+  for (std::size_t at = 0; at < items.size(); at += kMaxBatch) {
+    const auto chunk = items.subspan(at, std::min(kMaxBatch, items.size() - at));
+    std::size_t jobs = 0, bytes = 0;
+    for (std::size_t j = 0; j < chunk.size(); ++j) {
+      ReplyCheck& c = chunk[j];
+      const crypto::Key* key = key_overrides.empty() ? nullptr : key_overrides[at + j];
+      if (begin(*c.token, c.reply, key, &c.verdict, &openings_[jobs])) continue;
+      job_item_[jobs] = j;
+      bytes += openings_[jobs].cipher.size();
+      ++jobs;
     }
-    default:
-      return v;
+    if (jobs == 0) continue;
+    if (bytes > batch_plain_.size()) {
+      batch_plain_ = krb::SecretBytes(std::max(bytes, 2 * batch_plain_.size()));
+    }
+    std::size_t used = 0;
+    for (std::size_t k = 0; k < jobs; ++k) {
+      const Opening& o = openings_[k];
+      jobs_[k] = crypto::OpenJob{o.key,
+                                 o.cipher,
+                                 krb::MutableByteView(batch_plain_.data() + used, o.cipher.size()),
+                                 0,
+                                 {}};
+      used += o.cipher.size();
+    }
+    crypto::open_batch(std::span(jobs_.data(), jobs));
+    for (std::size_t k = 0; k < jobs; ++k) {
+      ReplyCheck& c = chunk[job_item_[k]];
+      const crypto::OpenJob& job = jobs_[k];
+      c.verdict.failure = job.status.ok() ? finish(*c.token, openings_[k],
+                                                   krb::ByteView(job.out.data(), job.out_len))
+                                          : CheckFailure::kDecrypt;
+    }
+    krb::secure_wipe(batch_plain_.data(), used);
+    part_.key = {};  // borrowed from the plaintext just wiped
   }
 }
 
@@ -105,7 +158,8 @@ const crypto::Key* ReplyChecker::alternate_key(std::uint32_t client, std::int32_
   return &alternates_.emplace(id, std::move(key).value()).first->second;
 }
 
-CheckFailure ReplyChecker::verify(const RequestToken& token, const crypto::Key* key_override) {
+CheckFailure ReplyChecker::prepare(const RequestToken& token, const crypto::Key* key_override,
+                                   Opening* o) {
   const std::uint32_t client = token.client;
   if (client >= pop_.size()) return CheckFailure::kClientName;
   const crypto::Key* key = key_override;
@@ -124,13 +178,19 @@ CheckFailure ReplyChecker::verify(const RequestToken& token, const crypto::Key* 
   }
   auto uk = cache_.get(*key, crypto::KeyUsage::AS_REP_ENC_PART);
   if (!uk.ok()) return CheckFailure::kDecrypt;
-  if (enc.cipher.size() > plain_.size()) {
-    plain_ = krb::SecretBytes(enc.cipher.size());  // rare: an enc-part over 4 KiB
-  }
-  auto n = crypto::open(**uk, enc.cipher, plain_.mutable_view());
-  plain_used_ = enc.cipher.size();  // open() zeroes or writes up to the ciphertext's length
-  if (!n.ok()) return CheckFailure::kDecrypt;
-  if (!proto::decode_enc_as_rep_part(krb::ByteView(plain_.data(), *n), &part_).ok()) {
+  const std::string& realm = pop_.realm();
+  o->key = *uk;
+  o->cipher = enc.cipher;
+  // Compared now, while this reply's decoding is at hand; reported after the nonce, as a
+  // reply that is not ours at all (a failed open or nonce) says more than a wrong name.
+  o->client_ok = rep_.crealm == realm && pop_.same_name(client, rep_.cname);
+  o->server_ok = rep_.ticket.realm == realm && is_krbtgt(rep_.ticket.sname, realm);
+  return CheckFailure::kNone;
+}
+
+CheckFailure ReplyChecker::finish(const RequestToken& token, const Opening& o,
+                                  krb::ByteView plaintext) {
+  if (!proto::decode_enc_as_rep_part(plaintext, &part_).ok()) {
     part_.key = {};
     return CheckFailure::kEncPart;
   }
@@ -140,11 +200,8 @@ CheckFailure ReplyChecker::verify(const RequestToken& token, const crypto::Key* 
     return CheckFailure::kNonce;
   }
   const std::string& realm = pop_.realm();
-  if (rep_.crealm != realm || !pop_.same_name(client, rep_.cname)) {
-    return CheckFailure::kClientName;
-  }
-  if (rep_.ticket.realm != realm || !is_krbtgt(rep_.ticket.sname, realm) || part_.srealm != realm ||
-      !is_krbtgt(part_.sname, realm)) {
+  if (!o.client_ok) return CheckFailure::kClientName;
+  if (!o.server_ok || part_.srealm != realm || !is_krbtgt(part_.sname, realm)) {
     return CheckFailure::kServerName;
   }
   const auto* session = crypto::enctype_info(part_.key.keytype);

@@ -17,8 +17,10 @@
 // the reply, the plaintext goes into a reused wiped buffer; nothing allocates per reply.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
+#include <span>
 #include <unordered_map>
 #include <vector>
 
@@ -56,6 +58,14 @@ class ReplyChecker {
   Verdict check(const RequestToken& token, krb::ByteView reply,
                 const krb::crypto::Key* key_override = nullptr);
 
+  // Many replies at once (KerberosWorkload::check_batch): the AS-REPs to verify are opened in
+  // one crypto::open_batch per kMaxBatch; each verdict equals what check() gives that reply
+  // alone. key_overrides: empty, or one per item (nullptr: the population's key). The key
+  // cache must hold at least kMaxBatch keys (the batch keeps pointers into it).
+  static constexpr std::size_t kMaxBatch = 64;
+  void check_batch(std::span<ReplyCheck> items,
+                   std::span<const krb::crypto::Key* const> key_overrides = {});
+
   // What the last check() decoded, borrowing from its reply (and from an internal plaintext
   // buffer for enc_part): valid until the next check() and while the reply bytes live.
   const krb::proto::AsRep& as_rep() const { return rep_; }
@@ -67,7 +77,20 @@ class ReplyChecker {
   std::uint64_t alternate_derivations() const { return alternate_derivations_; }
 
  private:
-  CheckFailure verify(const RequestToken& token, const krb::crypto::Key* key_override);
+  // An AS-REP to verify, up to the point where its enc-part is to be opened.
+  struct Opening {
+    const krb::crypto::UsageKey* key = nullptr;  // usage 3, from the cache
+    krb::ByteView cipher;                        // the enc-part's, in the reply
+    bool client_ok = false;                      // crealm and cname are the client's
+    bool server_ok = false;                      // the Ticket's realm and sname are krbtgt/REALM
+  };
+  // Classifies the reply into *v. true: *v is final; false: the enc-part must be opened with
+  // *o, then finish() says the rest.
+  bool begin(const RequestToken& token, krb::ByteView reply, const krb::crypto::Key* key_override,
+             Verdict* v, Opening* o);
+  CheckFailure prepare(const RequestToken& token, const krb::crypto::Key* key_override, Opening* o);
+  // The checks on the opened EncASRepPart (and the outer names begin() compared).
+  CheckFailure finish(const RequestToken& token, const Opening& o, krb::ByteView plaintext);
   const krb::crypto::Key* alternate_key(std::uint32_t client, std::int32_t etype);
   bool requested(std::int32_t etype, const krb::crypto::Key& client_key) const;
   void wipe_plaintext();
@@ -83,6 +106,11 @@ class ReplyChecker {
   krb::proto::AsRep rep_;
   krb::proto::EncKdcRepPart part_;
   krb::proto::KrbError err_;
+  // check_batch's working set, sized once.
+  std::array<Opening, kMaxBatch> openings_;
+  std::array<krb::crypto::OpenJob, kMaxBatch> jobs_;
+  std::array<std::size_t, kMaxBatch> job_item_{};
+  krb::SecretBytes batch_plain_;
 };
 
 }  // namespace kdcperf::loadgen::check

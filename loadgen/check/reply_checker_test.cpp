@@ -418,5 +418,87 @@ TEST(ReplyChecker, GarbageIsMalformedNeverSuccess) {
   expect_ok(s->checker->check(s->token, s->rep));
 }
 
+bool same_verdict(const Verdict& a, const Verdict& b) {
+  return a.kind == b.kind && a.error_code == b.error_code && a.checked == b.checked &&
+         a.failure == b.failure && a.login_continues == b.login_continues &&
+         a.response_too_big == b.response_too_big;
+}
+
+// check_batch (the engine's path: one open_batch per 64 replies) gives every reply the verdict
+// check() gives it alone, whatever the mix and the crypto backend, across chunk boundaries.
+TEST(ReplyChecker, CheckBatchGivesEveryReplyTheVerdictCheckGivesIt) {
+  const auto all = captures();
+  auto s = setup(all[0], all[0].password);
+  const crypto::Key key = s->pop.key(0).value();
+  std::vector<krb::Buffer> replies;
+  std::vector<RequestToken> tokens;
+  auto add = [&](krb::Buffer reply, RequestToken t) {
+    replies.push_back(std::move(reply));
+    tokens.push_back(t);
+  };
+  RequestToken other_nonce = s->token;
+  other_nonce.nonce += 1;
+  RequestToken unverified = s->token;
+  unverified.verify = false;
+  RequestToken probe = s->token;
+  probe.leg = Leg::kProbe;
+  constexpr int kRounds = 6;
+  for (int round = 0; round < kRounds; ++round) {
+    add(s->rep, s->token);
+    add(s->rep, other_nonce);
+    add(s->rep, unverified);
+    add(edit_outer(s->rep, [](proto::AsRep& r) { r.cname.components[0] = "mallory"; }), s->token);
+    add(edit_outer(s->rep, [](proto::AsRep& r) { r.ticket.realm = "EVIL.TEST"; }), s->token);
+    // A wrong cname and a wrong nonce: the nonce is what is reported, as check() does.
+    add(edit_outer(s->rep, [](proto::AsRep& r) { r.crealm = "EVIL.TEST"; }), other_nonce);
+    add(edit_inner(s->rep, key,
+                   [](proto::EncKdcRepPart& p, krb::Buffer*) {
+                     p.sname.components[0] = "kadmin";
+                     return false;
+                   }),
+        s->token);
+    add(edit_inner(s->rep, key,
+                   [](proto::EncKdcRepPart& p, krb::Buffer*) {
+                     p.endtime = p.authtime - 1;
+                     return false;
+                   }),
+        s->token);
+    add(edit_inner(s->rep, key,
+                   [](proto::EncKdcRepPart&, krb::Buffer* replaced) {
+                     *replaced = krb::Buffer{std::byte{0x30}, std::byte{0x00}};
+                     return true;
+                   }),
+        s->token);
+    krb::Buffer flipped = s->rep;
+    flipped[flipped.size() - 3] ^= std::byte{1};  // in the enc-part's MAC
+    add(flipped, s->token);
+    add(read_hex_file(mit("aes256_preauth_required.hex")), probe);
+    add(read_hex_file(mit("aes256_preauth_required.hex")), s->token);
+    add(krb::Buffer(300, std::byte{0x6b}), s->token);
+    add(s->req, s->token);
+    for (int i = 0; i < 12; ++i) add(s->rep, s->token);
+  }
+  ASSERT_GT(replies.size(), 2 * ReplyChecker::kMaxBatch);
+
+  for (const auto backend : {crypto::BatchBackend::kOpenSsl, crypto::BatchBackend::kIpsecMb}) {
+    if (!crypto::batch_backend_available(backend)) continue;
+    const auto saved = crypto::batch_backend();
+    crypto::set_batch_backend(backend);
+    std::vector<ReplyCheck> items;
+    for (std::size_t i = 0; i < replies.size(); ++i) items.push_back({&tokens[i], replies[i], {}});
+    s->checker->check_batch(items);
+    crypto::set_batch_backend(saved);
+    std::size_t ok = 0;
+    for (std::size_t i = 0; i < replies.size(); ++i) {
+      const Verdict alone = s->checker->check(tokens[i], replies[i]);
+      EXPECT_TRUE(same_verdict(items[i].verdict, alone))
+          << "item " << i << ": failure " << static_cast<int>(items[i].verdict.failure) << " vs "
+          << static_cast<int>(alone.failure);
+      ok += alone.checked && alone.failure == CheckFailure::kNone;
+    }
+    EXPECT_EQ(ok, kRounds * 13u);  // the untouched reply with its own token, 13 a round
+  }
+}
+
 }  // namespace
 }  // namespace kdcperf::loadgen::check

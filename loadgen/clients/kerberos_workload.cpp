@@ -67,7 +67,8 @@ KerberosWorkload::KerberosWorkload(std::shared_ptr<const Population> population,
                                    const WorkloadOptions& opts, unsigned worker, unsigned workers)
     : pop_(std::move(population)),
       opts_(opts),
-      cache_(opts.key_cache_capacity),
+      // A batch keeps up to kBatch pointers into the cache: never evict those.
+      cache_(std::max(opts.key_cache_capacity, 2 * kBatch)),
       selector_(pop_->size(), opts.selection, worker, workers),
       nonces_(run_key_of(opts), worker, workers),
       factory_(*pop_, opts.request),
@@ -111,14 +112,12 @@ const crypto::Key* KerberosWorkload::learned_key(std::uint32_t client) const {
   return it == learned_.end() ? nullptr : &it->second.key;
 }
 
-Result<std::size_t> KerberosWorkload::build_preauth(std::uint32_t client, const crypto::Key* key,
-                                                    krb::MutableByteView out,
-                                                    krb::KerberosTimestamp now,
-                                                    RequestToken* token) {
+const crypto::UsageKey* KerberosWorkload::preauth_key(std::uint32_t client, const crypto::Key* key,
+                                                      RequestToken* token) {
   if (key == nullptr) {
-    if (!pop_->has_key(client)) return Err::kNotFound;
+    if (!pop_->has_key(client)) return nullptr;
     key = scratch_.load(pop_->key_etype(client), pop_->key_bytes(client));
-    if (key == nullptr) return Err::kUnknownEnctype;
+    if (key == nullptr) return nullptr;
   }
   token->client = client;
   token->nonce = nonces_.next();
@@ -133,10 +132,55 @@ Result<std::size_t> KerberosWorkload::build_preauth(std::uint32_t client, const 
     }
   }
   if (uk == nullptr) {
-    KRB_ASSIGN_OR_RETURN(uk, cache_.get(*key, crypto::KeyUsage::AS_REQ_PA_ENC_TIMESTAMP));
+    auto got = cache_.get(*key, crypto::KeyUsage::AS_REQ_PA_ENC_TIMESTAMP);
+    if (!got.ok()) return nullptr;
+    uk = *got;
   }
   ++stats_.preauth_built;
+  return uk;
+}
+
+Result<std::size_t> KerberosWorkload::build_preauth(std::uint32_t client, const crypto::Key* key,
+                                                    krb::MutableByteView out,
+                                                    krb::KerberosTimestamp now,
+                                                    RequestToken* token) {
+  const crypto::UsageKey* uk = preauth_key(client, key, token);
+  if (uk == nullptr) return Err::kNotFound;
   return factory_.build_preauth(client, *uk, token->nonce, now, out);
+}
+
+void KerberosWorkload::start_batch(std::span<RequestStart> items, krb::KerberosTimestamp now) {
+  if (opts_.flow != Flow::kPreauth || pop_->size() == 0) {
+    Workload::start_batch(items, now);
+    return;
+  }
+  // One timestamp for the whole batch: every request is built at this instant.
+  const auto plain = factory_.timestamp_plaintext(now);
+  for (std::size_t at = 0; at < items.size(); at += kBatch) {
+    const auto chunk = items.subspan(at, std::min(kBatch, items.size() - at));
+    std::size_t jobs = 0;
+    for (std::size_t j = 0; j < chunk.size(); ++j) {
+      RequestStart& r = chunk[j];
+      r.len = 0;
+      const std::uint32_t client = selector_.next();
+      const crypto::UsageKey* uk = preauth_key(client, learned_key(client), &r.token);
+      if (uk == nullptr || !plain.ok() || plain->size() + uk->overhead() > kMaxTimestampCipher) {
+        continue;
+      }
+      seal_jobs_[jobs] = crypto::SealJob{uk, *plain, ciphers_[jobs], 0, {}};
+      seal_item_[jobs++] = j;
+    }
+    crypto::seal_batch(std::span(seal_jobs_.data(), jobs), factory_.confounder_rng());
+    for (std::size_t k = 0; k < jobs; ++k) {
+      const crypto::SealJob& job = seal_jobs_[k];
+      if (!job.status.ok()) continue;
+      RequestStart& r = chunk[seal_item_[k]];
+      const auto n = factory_.build_sealed(r.token.client, job.key->etype(),
+                                           krb::ByteView(job.out.data(), job.out_len),
+                                           r.token.nonce, now, r.out);
+      r.len = n.ok() ? *n : 0;
+    }
+  }
 }
 
 Result<std::size_t> KerberosWorkload::start(krb::MutableByteView out, krb::KerberosTimestamp now,
@@ -211,20 +255,39 @@ Result<std::size_t> KerberosWorkload::follow_up(const RequestToken& previous,
   return build_preauth(client, &stored.key, out, now, token);
 }
 
-Verdict KerberosWorkload::check(const RequestToken& token, krb::ByteView reply) {
-  Verdict v = checker_.check(token, reply, learned_key(token.client));
-  if (opts_.flow != Flow::kLogin) v.login_continues = false;
+void KerberosWorkload::after_check(const RequestToken& token, Verdict* v) {
+  if (opts_.flow != Flow::kLogin) v->login_continues = false;
   if (bad_password(token)) {
-    if (v.kind == ReplyKind::kKrbError &&
-        v.error_code == static_cast<std::int32_t>(krb::proto::ErrorCode::KDC_ERR_PREAUTH_FAILED)) {
+    if (v->kind == ReplyKind::kKrbError &&
+        v->error_code == static_cast<std::int32_t>(krb::proto::ErrorCode::KDC_ERR_PREAUTH_FAILED)) {
       ++stats_.bad_password_rejected;
-    } else if (v.kind == ReplyKind::kAsRep) {
+    } else if (v->kind == ReplyKind::kAsRep) {
       ++stats_.bad_password_accepted;
     } else {
       ++stats_.bad_password_other;
     }
   }
+}
+
+Verdict KerberosWorkload::check(const RequestToken& token, krb::ByteView reply) {
+  Verdict v = checker_.check(token, reply, learned_key(token.client));
+  after_check(token, &v);
   return v;
+}
+
+void KerberosWorkload::check_batch(std::span<ReplyCheck> items) {
+  for (std::size_t at = 0; at < items.size(); at += kBatch) {
+    const auto chunk = items.subspan(at, std::min(kBatch, items.size() - at));
+    std::span<const crypto::Key* const> overrides;
+    if (!learned_.empty()) {
+      for (std::size_t j = 0; j < chunk.size(); ++j) {
+        overrides_[j] = learned_key(chunk[j].token->client);
+      }
+      overrides = std::span(overrides_.data(), chunk.size());
+    }
+    checker_.check_batch(chunk, overrides);
+    for (ReplyCheck& c : chunk) after_check(*c.token, &c.verdict);
+  }
 }
 
 }  // namespace kdcperf::loadgen::clients

@@ -76,6 +76,10 @@ class KerberosWorkload final : public Workload {
                                      krb::MutableByteView out, krb::KerberosTimestamp now,
                                      RequestToken* token) override;
   Verdict check(const RequestToken& token, krb::ByteView reply) override;
+  // The pre-authenticated flow seals its PA-ENC-TIMESTAMPs in one seal_batch per
+  // ReplyChecker::kMaxBatch requests; replies are opened in one open_batch likewise.
+  void start_batch(std::span<RequestStart> items, krb::KerberosTimestamp now) override;
+  void check_batch(std::span<ReplyCheck> items) override;
 
   // Whether this request's PA-ENC-TIMESTAMP was sealed with a wrong key on purpose.
   bool bad_password(const RequestToken& token) const;
@@ -93,6 +97,12 @@ class KerberosWorkload final : public Workload {
   krb::Result<std::size_t> build_preauth(std::uint32_t client, const krb::crypto::Key* key,
                                          krb::MutableByteView out, krb::KerberosTimestamp now,
                                          RequestToken* token);
+  // Everything of a pre-authenticated request up to sealing its timestamp: the client, its
+  // token, the usage-1 key (a wrong one for a bad-password request). nullptr: not buildable.
+  const krb::crypto::UsageKey* preauth_key(std::uint32_t client, const krb::crypto::Key* key,
+                                           RequestToken* token);
+  // What check() and check_batch() do after the checker's verdict.
+  void after_check(const RequestToken& token, Verdict* v);
   bool next_verify();
   const krb::crypto::Key* learned_key(std::uint32_t client) const;
   bool bad_for_nonce(std::int64_t nonce) const;
@@ -111,6 +121,12 @@ class KerberosWorkload final : public Workload {
   std::uint64_t verify_counter_ = 0;
   std::unordered_map<std::uint32_t, LearnedKey> learned_;
   WorkloadStats stats_;
+  // start_batch/check_batch working set, sized once.
+  static constexpr std::size_t kBatch = check::ReplyChecker::kMaxBatch;
+  std::array<krb::crypto::SealJob, kBatch> seal_jobs_;
+  std::array<std::array<std::byte, kMaxTimestampCipher>, kBatch> ciphers_{};
+  std::array<std::size_t, kBatch> seal_item_{};
+  std::array<const krb::crypto::Key*, kBatch> overrides_{};
 };
 
 }  // namespace kdcperf::loadgen::clients

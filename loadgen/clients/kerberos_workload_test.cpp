@@ -4,6 +4,7 @@
 
 #include <array>
 #include <set>
+#include <vector>
 
 #include "krb/crypto/cipher.hpp"
 #include "krb/crypto/string_to_key.hpp"
@@ -77,6 +78,68 @@ TEST(KerberosWorkload, PreauthFlowVerifiesEveryReply) {
   EXPECT_EQ(wl.stats().probes_built, 0u);
   // The prepared usage-1 and usage-3 state of 20 clients, reused after the first round.
   EXPECT_EQ(wl.key_cache().misses(), 40u);
+}
+
+// The engine's path: start_batch seals every timestamp of a batch in one seal_batch and
+// check_batch opens every reply in one open_batch (more than one chunk of 64 here), with a
+// share of wrong passwords. Each request is a valid, distinct AS-REQ the KDC accepts or (wrong
+// key) refuses with PREAUTH_FAILED, exactly as start()/check() make and judge them.
+TEST(KerberosWorkload, BatchesBuildAndCheckAsSingleRequestsDo) {
+  for (const Enctype e : {Enctype::AES128_CTS_HMAC_SHA1_96, Enctype::AES256_CTS_HMAC_SHA384_192,
+                          Enctype::RC4_HMAC}) {
+    SCOPED_TRACE(static_cast<int>(e));
+    World w(30, e);
+    WorkloadOptions o = options(Flow::kPreauth);
+    o.request.etypes = {static_cast<std::int32_t>(e)};
+    o.bad_password_ratio = 0.2;
+    KerberosWorkload wl(w.pop, o);
+    constexpr std::size_t kBatch = 150;
+    std::vector<std::array<std::byte, kMaxRequestBytes>> outs(kBatch);
+    std::vector<RequestStart> starts(kBatch);
+    for (std::size_t i = 0; i < kBatch; ++i) starts[i].out = outs[i];
+    wl.start_batch(starts, kNow);
+    std::set<std::int64_t> nonces;
+    std::set<std::vector<std::byte>> timestamps;
+    std::vector<krb::Buffer> replies(kBatch);
+    std::vector<ReplyCheck> checks(kBatch);
+    for (std::size_t i = 0; i < kBatch; ++i) {
+      const RequestStart& r = starts[i];
+      ASSERT_GT(r.len, 0u) << i;
+      EXPECT_EQ(r.token.client, i % 30) << "round-robin, as start() picks";
+      EXPECT_TRUE(nonces.insert(r.token.nonce).second);
+      const krb::ByteView req(r.out.data(), r.len);
+      proto::AsReq decoded;
+      ASSERT_TRUE(proto::decode_as_req(req, &decoded).ok());
+      EXPECT_EQ(decoded.req_body.nonce, r.token.nonce);
+      const auto* ts = proto::find_pa_data(*decoded.padata, proto::PaDataType::PA_ENC_TIMESTAMP);
+      ASSERT_NE(ts, nullptr);
+      // Fresh confounders: no two sealed timestamps alike.
+      EXPECT_TRUE(timestamps.insert({ts->padata_value.begin(), ts->padata_value.end()}).second);
+      replies[i] = w.kdc.handle(req, kNow);
+      checks[i] = ReplyCheck{&r.token, replies[i], {}};
+    }
+    wl.check_batch(checks);
+    std::size_t bad = 0;
+    for (std::size_t i = 0; i < kBatch; ++i) {
+      const RequestToken& t = starts[i].token;
+      const Verdict alone = wl.check(t, replies[i]);
+      EXPECT_EQ(checks[i].verdict.kind, alone.kind);
+      EXPECT_EQ(checks[i].verdict.failure, alone.failure);
+      EXPECT_EQ(checks[i].verdict.error_code, alone.error_code);
+      if (wl.bad_password(t)) {
+        ++bad;
+        EXPECT_EQ(checks[i].verdict.error_code, 24) << i;  // PREAUTH_FAILED
+      } else {
+        EXPECT_EQ(checks[i].verdict.kind, ReplyKind::kAsRep) << i;
+        EXPECT_TRUE(checks[i].verdict.checked);
+        EXPECT_EQ(checks[i].verdict.failure, CheckFailure::kNone) << i;
+      }
+    }
+    EXPECT_GT(bad, 0u);
+    EXPECT_EQ(wl.stats().preauth_built, kBatch);
+    EXPECT_EQ(wl.stats().bad_password_sent, bad);
+    EXPECT_EQ(wl.stats().bad_password_rejected, 2 * bad);  // check_batch, then check()
+  }
 }
 
 TEST(KerberosWorkload, LoginFlowProbesThenPreauthenticates) {

@@ -1,7 +1,10 @@
 #include "loadgen/clients/random.hpp"
 
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
+
+#include <sodium.h>
 
 #include "krb/base/secret.hpp"
 
@@ -34,26 +37,45 @@ std::uint64_t FastRng::below(std::uint64_t n) {
   return static_cast<std::uint64_t>(m >> 64);
 }
 
-BufferedRng::BufferedRng() : upstream_(&system_) {}
+BufferedRng::BufferedRng() {
+  krb::SystemRng().fill(key_);
+}
+
+BufferedRng::BufferedRng(krb::ByteView chacha_key) {
+  if (sodium_init() < 0) std::abort();  // picks libsodium's fastest ChaCha20
+  std::memcpy(key_.data(), chacha_key.data(), std::min(chacha_key.size(), key_.size()));
+}
+
 BufferedRng::BufferedRng(krb::Rng& upstream) : upstream_(&upstream) {}
 
 BufferedRng::~BufferedRng() {
-  krb::secure_wipe(block_.data(), block_.size());
+  krb::secure_wipe(stream_.data(), stream_.size());
+  krb::secure_wipe(key_.data(), key_.size());
 }
 
 void BufferedRng::refill() {
-  upstream_->fill(block_);
   pos_ = 0;
+  if (upstream_ != nullptr) {
+    upstream_->fill(krb::MutableByteView(block(), kBlockBytes));
+    return;
+  }
+  // Each key is used for one keystream only, so the nonce can stay zero (RFC 8439 §2.4 asks
+  // only that a (key, nonce) pair never repeats).
+  static constexpr unsigned char kNonce[crypto_stream_chacha20_ietf_NONCEBYTES] = {};
+  crypto_stream_chacha20_ietf(reinterpret_cast<unsigned char*>(stream_.data()), stream_.size(),
+                              kNonce, reinterpret_cast<const unsigned char*>(key_.data()));
+  std::memcpy(key_.data(), stream_.data(), kKeyBytes);
+  krb::secure_wipe(stream_.data(), kKeyBytes);
 }
 
 void BufferedRng::fill(krb::MutableByteView out) {
   std::size_t done = 0;
   while (done < out.size()) {
-    if (pos_ == block_.size()) refill();
-    const std::size_t n = std::min(out.size() - done, block_.size() - pos_);
-    std::memcpy(out.data() + done, block_.data() + pos_, n);
+    if (pos_ == kBlockBytes) refill();
+    const std::size_t n = std::min(out.size() - done, kBlockBytes - pos_);
+    std::memcpy(out.data() + done, block() + pos_, n);
     // Handed-out bytes are consumed: clear them so the block never holds a used confounder.
-    std::memset(block_.data() + pos_, 0, n);
+    std::memset(block() + pos_, 0, n);
     pos_ += n;
     done += n;
   }

@@ -38,8 +38,6 @@ constexpr unsigned kEncCipher = 2;
 constexpr unsigned kTsTimestamp = 0;
 constexpr unsigned kTsUsec = 1;
 constexpr std::int64_t kPvno = 5;
-// PA-ENC-TS-ENC plaintext is about 26 bytes; AES adds 16 + up to 24, RC4 24.
-constexpr std::size_t kMaxTimestampCipher = 128;
 constexpr std::array<std::int32_t, 5> kSlotEtypes = {17, 18, 19, 20, 23};
 
 int slot_of(std::int32_t etype) {
@@ -133,14 +131,36 @@ std::span<const std::int32_t> RequestFactory::etypes_for(std::uint32_t client) {
 Result<std::size_t> RequestFactory::build_probe(std::uint32_t client, std::int64_t nonce,
                                                 krb::KerberosTimestamp now,
                                                 krb::MutableByteView out) {
-  return build(client, nullptr, nonce, now, out);
+  return build(client, nullptr, krb::crypto::Enctype{}, nonce, now, out);
+}
+
+Result<krb::ByteView> RequestFactory::timestamp_plaintext(krb::KerberosTimestamp now) {
+  ts_w_.reset();
+  const std::size_t end = ts_w_.mark();
+  ts_w_.ctx_integer(kTsUsec, now.usec);
+  ts_w_.raw(stamp_.get(kTsTimestamp, now.seconds));
+  ts_w_.wrap(der::kSequence, end);
+  KRB_RETURN_IF_ERROR(ts_w_.status());
+  return ts_w_.view();
+}
+
+Result<std::size_t> RequestFactory::build_sealed(std::uint32_t client, krb::crypto::Enctype etype,
+                                                 krb::ByteView cipher, std::int64_t nonce,
+                                                 krb::KerberosTimestamp now,
+                                                 krb::MutableByteView out) {
+  return build(client, &cipher, etype, nonce, now, out);
 }
 
 Result<std::size_t> RequestFactory::build_preauth(std::uint32_t client,
                                                   const krb::crypto::UsageKey& ts_key,
                                                   std::int64_t nonce, krb::KerberosTimestamp now,
                                                   krb::MutableByteView out) {
-  return build(client, &ts_key, nonce, now, out);
+  KRB_ASSIGN_OR_RETURN(const krb::ByteView plain, timestamp_plaintext(now));
+  std::array<std::byte, kMaxTimestampCipher> cipher;
+  if (plain.size() + ts_key.overhead() > cipher.size()) return Err::kBufferTooSmall;
+  KRB_ASSIGN_OR_RETURN(const std::size_t n, krb::crypto::seal(ts_key, plain, cipher, *rng_));
+  const krb::ByteView sealed(cipher.data(), n);
+  return build(client, &sealed, ts_key.etype(), nonce, now, out);
 }
 
 void RequestFactory::put_cname(std::uint32_t client) {
@@ -162,26 +182,10 @@ void RequestFactory::put_cname(std::uint32_t client) {
   static_assert(kNameType == 0, "kNtPrincipal starts with [0]");
 }
 
-Result<std::size_t> RequestFactory::build(std::uint32_t client, const krb::crypto::UsageKey* ts_key,
-                                          std::int64_t nonce, krb::KerberosTimestamp now,
-                                          krb::MutableByteView out) {
+Result<std::size_t> RequestFactory::build(std::uint32_t client, const krb::ByteView* cipher,
+                                          krb::crypto::Enctype etype, std::int64_t nonce,
+                                          krb::KerberosTimestamp now, krb::MutableByteView out) {
   if (client >= pop_.size()) return Err::kInvalidArgument;
-
-  // The ciphertext first: it goes inside the padata, which the backwards writer reaches after
-  // the body.
-  std::array<std::byte, kMaxTimestampCipher> cipher;
-  std::size_t cipher_len = 0;
-  if (ts_key != nullptr) {
-    ts_w_.reset();
-    const std::size_t end = ts_w_.mark();
-    ts_w_.ctx_integer(kTsUsec, now.usec);
-    ts_w_.raw(stamp_.get(kTsTimestamp, now.seconds));
-    ts_w_.wrap(der::kSequence, end);
-    KRB_RETURN_IF_ERROR(ts_w_.status());
-    const krb::ByteView plain = ts_w_.view();
-    if (plain.size() + ts_key->overhead() > cipher.size()) return Err::kBufferTooSmall;
-    KRB_ASSIGN_OR_RETURN(cipher_len, krb::crypto::seal(*ts_key, plain, cipher, *rng_));
-  }
 
   der::Writer& w = w_;
   w.reset();
@@ -204,17 +208,17 @@ Result<std::size_t> RequestFactory::build(std::uint32_t client, const krb::crypt
   w.wrap(der::kSequence, body);
   w.wrap(der::ctx(kReqBody), body);
 
-  if (ts_key != nullptr || opts_.pac_request) {
+  if (cipher != nullptr || opts_.pac_request) {
     // MIT's order: the real pre-authentication first, then the others (KERBEROS-INTEROP.md
     // §1.2); written backwards, so PA-PAC-REQUEST goes in first.
     const std::size_t list = w.mark();
     if (opts_.pac_request) w.raw(pac_request_);
-    if (ts_key != nullptr) {
+    if (cipher != nullptr) {
       // PA-DATA{2, OCTET STRING{EncryptedData{etype, cipher}}}: no kvno, as MIT sends it (§1.4).
       const std::size_t pa = w.mark();
       const std::size_t value = w.mark();
-      w.ctx_octet_string(kEncCipher, krb::ByteView(cipher.data(), cipher_len));
-      w.ctx_integer(kEncEtype, static_cast<std::int32_t>(ts_key->etype()));
+      w.ctx_octet_string(kEncCipher, *cipher);
+      w.ctx_integer(kEncEtype, static_cast<std::int32_t>(etype));
       w.wrap(der::kSequence, value);
       w.wrap(der::kOctetString, value);
       w.wrap(der::ctx(kPaValue), value);

@@ -47,6 +47,8 @@ struct RequestOptions {
 // Big enough for any request this factory builds (names are bounded by the population; MIT's
 // own requests are under 300 bytes).
 inline constexpr std::size_t kMaxRequestBytes = 4096;
+// A sealed PA-ENC-TS-ENC: the plaintext is about 26 bytes; AES adds 16 + up to 24, RC4 24.
+inline constexpr std::size_t kMaxTimestampCipher = 128;
 
 class RequestFactory {
  public:
@@ -64,6 +66,17 @@ class RequestFactory {
                                          std::int64_t nonce, krb::KerberosTimestamp now,
                                          krb::MutableByteView out);
 
+  // The pre-authenticated leg in two steps, for a batch whose timestamps are sealed in one
+  // seal_batch: the PA-ENC-TS-ENC plaintext for `now` (valid until the next call), then the
+  // request around the ciphertext sealed from it (key usage 1, this etype). build_preauth is
+  // these two with one seal between.
+  krb::Result<krb::ByteView> timestamp_plaintext(krb::KerberosTimestamp now);
+  krb::Result<std::size_t> build_sealed(std::uint32_t client, krb::crypto::Enctype etype,
+                                        krb::ByteView cipher, std::int64_t nonce,
+                                        krb::KerberosTimestamp now, krb::MutableByteView out);
+  // Where confounders come from (the batch seals with it too).
+  krb::Rng& confounder_rng() { return *rng_; }
+
   const RequestOptions& options() const { return opts_; }
   // The etype list a request for this client carries.
   std::span<const std::int32_t> etypes_for(std::uint32_t client);
@@ -76,9 +89,10 @@ class RequestFactory {
     krb::ByteView get(unsigned field, std::int64_t unix_seconds);
   };
 
-  krb::Result<std::size_t> build(std::uint32_t client, const krb::crypto::UsageKey* ts_key,
-                                 std::int64_t nonce, krb::KerberosTimestamp now,
-                                 krb::MutableByteView out);
+  // The request; with padata PA-ENC-TIMESTAMP when `cipher` is set (etype: its enctype).
+  krb::Result<std::size_t> build(std::uint32_t client, const krb::ByteView* cipher,
+                                 krb::crypto::Enctype etype, std::int64_t nonce,
+                                 krb::KerberosTimestamp now, krb::MutableByteView out);
   void put_cname(std::uint32_t client);
 
   const Population& pop_;

@@ -1,7 +1,10 @@
 #include "loadgen/clients/selection.hpp"
 
 #include <gtest/gtest.h>
+#include <sodium.h>
 
+#include <algorithm>
+#include <array>
 #include <cmath>
 #include <vector>
 
@@ -198,6 +201,48 @@ TEST(BufferedRng, HandsOutTheUpstreamStreamInOrder) {
     off += n;
   }
   EXPECT_EQ(direct, via);
+}
+
+// The default stream: ChaCha20 rekeyed from its own output at every block. Blocks never
+// repeat, the key is not handed out, and two keys give unrelated streams.
+TEST(BufferedRng, ChaChaStreamRekeysEachBlockAndDependsOnTheKey) {
+  std::array<std::byte, BufferedRng::kKeyBytes> key{};
+  key[0] = std::byte{1};
+  BufferedRng a(key), b(key);
+  key[0] = std::byte{2};
+  BufferedRng other(key);
+  constexpr std::size_t kBlock = BufferedRng::kBlockBytes;
+  std::vector<std::byte> sa(3 * kBlock), sb(3 * kBlock), so(3 * kBlock);
+  // Piecewise reads hand out the same stream as one read.
+  for (std::size_t off = 0; off < sa.size(); off += 16) {
+    a.fill(std::span<std::byte>(sa.data() + off, 16));
+  }
+  b.fill(sb);
+  other.fill(so);
+  EXPECT_EQ(sa, sb);
+  EXPECT_NE(sa, so);
+  const auto block = [&](std::size_t i) {
+    return std::vector<std::byte>(sa.begin() + static_cast<std::ptrdiff_t>(i * kBlock),
+                                  sa.begin() + static_cast<std::ptrdiff_t>((i + 1) * kBlock));
+  };
+  EXPECT_NE(block(0), block(1));
+  EXPECT_NE(block(1), block(2));
+  EXPECT_NE(block(0), std::vector<std::byte>(kBlock));
+  // The 32 bytes that become the next key are never part of the output.
+  std::array<std::byte, 32 + kBlock> first{};
+  static constexpr unsigned char kNonce[crypto_stream_chacha20_ietf_NONCEBYTES] = {};
+  std::array<unsigned char, 32> k0{};
+  k0[0] = 1;
+  crypto_stream_chacha20_ietf(reinterpret_cast<unsigned char*>(first.data()), first.size(), kNonce,
+                              k0.data());
+  EXPECT_TRUE(std::equal(first.begin() + 32, first.end(), sa.begin()));
+  EXPECT_EQ(std::search(sa.begin(), sa.end(), first.begin(), first.begin() + 32), sa.end());
+  // The default constructor keys itself from the system: two generators differ.
+  BufferedRng s1, s2;
+  std::vector<std::byte> x(64), y(64);
+  s1.fill(x);
+  s2.fill(y);
+  EXPECT_NE(x, y);
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 #include <deque>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -76,6 +77,7 @@ class Worker {
     bool measured = false;
     bool tcp_reused = false;  // the request went out on a persistent connection used before
     bool tcp_any_reply = false;
+    bool reply_pending = false;  // a UDP reply is queued for this drain's check_batch
     std::uint32_t sock = kNone;  // UDP socket entry
     std::uint32_t retries_left = 0;
     std::uint32_t len = 0;  // request bytes at buf + 4 (the 4 before: TCP length prefix)
@@ -102,6 +104,7 @@ class Worker {
     bool in_use = false;
     bool recv_armed = false;
     bool cancelling = false;
+    bool fixed = false;  // registered in the ring's file table at this socket's index
     std::int64_t close_at = 0;
   };
 
@@ -116,16 +119,23 @@ class Worker {
   void retire_sock(std::uint32_t sock, std::int64_t now);
   void cancel_sock(std::uint32_t sock);
   void free_sock(std::uint32_t sock);
+  // The fd or file-table index an SQE names for this socket, with IOSQE_FIXED_FILE when fixed.
+  void target_sock(io_uring_sqe* sqe, const Sock& k) const;
   void retry_socketless(std::int64_t now);
   // In-flight list.
   void link(std::uint32_t slot, std::int64_t deadline);
   void unlink(std::uint32_t slot);
   // Exchanges.
-  // false when the workload could not build the request (the exchange is counted as failed).
-  bool start_exchange(std::int64_t intended, std::int64_t now);
+  // One new exchange per intended time, built in one Workload::start_batch. Returns how many
+  // were built (one that could not be is counted as a build error and its slot freed).
+  std::size_t start_exchanges(std::span<const std::int64_t> intended, std::int64_t now);
   void send_leg(std::uint32_t slot, std::int64_t now);
   void queue_udp_send(std::uint32_t slot);
-  void deliver(std::uint32_t slot, krb::ByteView reply, bool truncated, std::int64_t now);
+  // Counts a reply whose verdict is known and moves its exchange on.
+  void deliver(std::uint32_t slot, krb::ByteView reply, bool truncated, const Verdict& v,
+               std::int64_t now);
+  // The UDP replies of one completion drain: one Workload::check_batch, then deliver().
+  void flush_replies(std::int64_t now);
   void finish(std::uint32_t slot, std::int64_t now);
   void on_timeout(std::uint32_t slot, std::int64_t now);
   // TCP.
@@ -156,13 +166,26 @@ class Worker {
   std::size_t slot_stride_ = 0;
   std::vector<Slot> slots_;
   std::vector<Sock> socks_;
+  std::uint32_t file_table_ = 0;  // registered file slots (sparse table); 0: none
   std::vector<std::uint32_t> free_socks_;
   std::deque<std::uint32_t> retired_;
   std::size_t max_retired_ = 64;
   PortQuarantine quarantine_;
   std::deque<std::uint32_t> socketless_;  // slots waiting for a socket (kNoSocket)
   std::int64_t next_socket_retry_ = 0;
-  io::IndexQueue free_slots_;                  // free slots, reused oldest first
+  io::IndexQueue free_slots_;  // free slots, reused oldest first
+  // Batches, sized once for every slot at setup (nothing grows on the hot path).
+  struct PendingReply {
+    std::uint32_t slot;
+    krb::ByteView bytes;  // in the provided buffer `bid`, recycled after the check
+    bool truncated;
+    unsigned short bid;
+  };
+  std::vector<PendingReply> pending_;
+  std::vector<ReplyCheck> checks_;
+  std::vector<RequestStart> starts_;
+  std::vector<std::uint32_t> start_slots_;
+  std::vector<std::int64_t> due_;
   std::uint32_t head_ = kNone, tail_ = kNone;  // in-flight list
 
   std::int64_t t0_ = 0;
