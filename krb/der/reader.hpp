@@ -9,6 +9,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <limits>
 #include <optional>
 #include <string_view>
@@ -17,6 +18,11 @@
 #include "krb/base/clock.hpp"
 #include "krb/base/result.hpp"
 #include "krb/der/tag.hpp"
+
+// The per-element hot path (header checks, primitive reads, krb/proto's field helpers) is
+// forced inline into each message decoder: left to its heuristics GCC keeps some of these
+// calls, and a reader whose address is passed to a call lives in memory, not in registers.
+#define KRB_ALWAYS_INLINE [[gnu::always_inline]] inline
 
 namespace kdcperf::krb::der {
 
@@ -34,7 +40,11 @@ class Reader {
  public:
   Reader() = default;
   explicit Reader(ByteView input, const Limits& limits = kDefaultLimits)
-      : data_(input.data()), size_(input.size()), base_(input.data()), limits_(&limits) {}
+      : data_(input.data()),
+        size_(input.size()),
+        base_(input.data()),
+        max_element_(limits.max_element),
+        max_depth_(limits.max_depth) {}
 
   bool empty() const { return size_ == 0; }
   std::size_t remaining() const { return size_; }
@@ -44,7 +54,10 @@ class Reader {
   std::uint32_t depth() const { return depth_; }
 
   // The tag of the next element, if any bytes remain.
-  std::optional<Tag> peek_tag() const;
+  std::optional<Tag> peek_tag() const {
+    if (size_ == 0) return std::nullopt;
+    return static_cast<Tag>(data_[0]);
+  }
   bool next_is(Tag tag) const { return size_ > 0 && static_cast<Tag>(data_[0]) == tag; }
 
   // Reads an element with exactly this tag; returns a reader over its contents, one level
@@ -84,17 +97,36 @@ class Reader {
   Error error_here(Err e) const { return Error{e, offset()}; }
 
  private:
-  Reader(const std::byte* d, std::size_t n, const std::byte* base, const Limits* l,
-         std::uint32_t depth)
-      : data_(d), size_(n), base_(base), limits_(l), depth_(depth) {}
-  // Parses tag and length; on success sets *content and *header_len without advancing.
+  Reader(const std::byte* d, std::size_t n, const Reader& parent)
+      : data_(d),
+        size_(n),
+        base_(parent.base_),
+        max_element_(parent.max_element_),
+        max_depth_(parent.max_depth_),
+        depth_(parent.depth_ + 1) {}
+  // Parses tag and length; on success sets *tag, *header_len and *content_len without
+  // advancing.
   Status parse_header(Tag* tag, std::size_t* header_len, std::size_t* content_len) const;
+  // The inline hot path of read() and read_primitive(): true when the next element has this
+  // tag and a header parse_header() accepts. On false the caller returns header_error(),
+  // out of line, which runs parse_header() so that errors and their order stay the same.
+  bool match_header(Tag tag, std::size_t* header_len, std::size_t* content_len) const;
+  // Takes scalars: passing the reader itself (by pointer or by value) would keep it in
+  // memory on the hot path.
+  static Error header_error(const std::byte* data, std::size_t size, std::uint32_t offset,
+                            std::uint32_t max_element, Tag tag, bool too_deep);
   Result<ByteView> read_primitive(Tag tag);
+  void skip(std::size_t n) {
+    data_ += n;
+    size_ -= n;
+  }
 
   const std::byte* data_ = nullptr;
   std::size_t size_ = 0;
   const std::byte* base_ = nullptr;
-  const Limits* limits_ = &kDefaultLimits;
+  // Copied into every reader so that the hot path does not load them through a pointer.
+  std::uint32_t max_element_ = kDefaultLimits.max_element;
+  std::uint32_t max_depth_ = kDefaultLimits.max_depth;
   std::uint32_t depth_ = 0;
 };
 
@@ -105,59 +137,49 @@ Result<std::int64_t> parse_kerberos_time(std::string_view s, std::uint32_t offse
 
 // The hot path of every decoder, inline so a message decode is straight-line code.
 
-inline Status Reader::parse_header(Tag* tag, std::size_t* header_len,
-                                   std::size_t* content_len) const {
-  if (size_ < 2) return error_here(Err::kTruncated);
-  const auto t = static_cast<Tag>(data_[0]);
-  if ((t & 0x1f) == 0x1f) return error_here(Err::kHighTagNumber);
-  const auto first = std::to_integer<unsigned>(data_[1]);
-  std::size_t len = 0;
+KRB_ALWAYS_INLINE bool Reader::match_header(Tag tag, std::size_t* header_len,
+                                            std::size_t* content_len) const {
+  // Kerberos tags are never of the high-number form, so a match passes that check too.
+  if (size_ < 2 || static_cast<Tag>(data_[0]) != tag || (tag & 0x1f) == 0x1f) return false;
+  auto len = std::to_integer<std::size_t>(data_[1]);
   std::size_t hdr = 2;
-  if (first < 0x80) {
-    len = first;
-  } else if (first == 0x80) {
-    return error_here(Err::kIndefiniteLength);
-  } else {
-    const std::size_t n = first & 0x7f;
-    if (n > 4) return error_here(Err::kLengthTooLong);
-    if (size_ < 2 + n) return error_here(Err::kTruncated);
-    if (data_[2] == std::byte{0}) return error_here(Err::kNonMinimalLength);
-    for (std::size_t i = 0; i < n; ++i) len = (len << 8) | std::to_integer<unsigned>(data_[2 + i]);
-    if (len < 0x80) return error_here(Err::kNonMinimalLength);
+  if (len >= 0x80) {
+    // Long form: 1 to 4 length octets, minimal (no leading zero, not below 0x80).
+    const std::size_t n = len - 0x80;
+    if (n - 1 > 3 || size_ < 2 + n || data_[2] == std::byte{0}) return false;
+    len = 0;
+    for (std::size_t i = 0; i < n; ++i)
+      len = (len << 8) | std::to_integer<std::size_t>(data_[2 + i]);
+    if (len < 0x80) return false;
     hdr = 2 + n;
   }
-  if (len > limits_->max_element) return error_here(Err::kElementTooLarge);
-  if (len > size_ - hdr) return error_here(Err::kTruncated);
-  *tag = t;
+  if (len > max_element_ || len > size_ - hdr) return false;
   *header_len = hdr;
   *content_len = len;
-  return ok_status();
+  return true;
 }
 
-inline Result<Reader> Reader::read(Tag tag) {
-  Tag t = 0;
+KRB_ALWAYS_INLINE Result<Reader> Reader::read(Tag tag) {
   std::size_t hdr = 0, len = 0;
-  KRB_RETURN_IF_ERROR(parse_header(&t, &hdr, &len));
-  if (t != tag) return error_here(Err::kBadTag);
-  if (depth_ + 1 > limits_->max_depth) return error_here(Err::kTooDeep);
-  Reader child(data_ + hdr, len, base_, limits_, depth_ + 1);
-  data_ += hdr + len;
-  size_ -= hdr + len;
+  if (!match_header(tag, &hdr, &len) || depth_ + 1 > max_depth_) [[unlikely]] {
+    return header_error(data_, size_, offset(), max_element_, tag, depth_ + 1 > max_depth_);
+  }
+  Reader child(data_ + hdr, len, *this);  // not const: a move out stays in registers
+  skip(hdr + len);
   return child;
 }
 
-inline Result<ByteView> Reader::read_primitive(Tag tag) {
-  Tag t = 0;
+KRB_ALWAYS_INLINE Result<ByteView> Reader::read_primitive(Tag tag) {
   std::size_t hdr = 0, len = 0;
-  KRB_RETURN_IF_ERROR(parse_header(&t, &hdr, &len));
-  if (t != tag) return error_here(Err::kBadTag);
+  if (!match_header(tag, &hdr, &len)) [[unlikely]] {
+    return header_error(data_, size_, offset(), max_element_, tag, false);
+  }
   ByteView contents{data_ + hdr, len};
-  data_ += hdr + len;
-  size_ -= hdr + len;
+  skip(hdr + len);
   return contents;
 }
 
-inline Result<std::int64_t> decode_integer(ByteView c, std::uint32_t offset) {
+KRB_ALWAYS_INLINE Result<std::int64_t> decode_integer(ByteView c, std::uint32_t offset) {
   if (c.empty() || c.size() > 8) return Error{Err::kBadInteger, offset};
   const auto b0 = std::to_integer<unsigned>(c[0]);
   if (c.size() > 1) {
@@ -172,13 +194,13 @@ inline Result<std::int64_t> decode_integer(ByteView c, std::uint32_t offset) {
   return static_cast<std::int64_t>(v);
 }
 
-inline Result<std::int64_t> Reader::read_int64() {
+KRB_ALWAYS_INLINE Result<std::int64_t> Reader::read_int64() {
   const std::uint32_t at = offset();
   KRB_ASSIGN_OR_RETURN(ByteView c, read_primitive(kInteger));
   return decode_integer(c, at);
 }
 
-inline Result<std::int32_t> Reader::read_int32() {
+KRB_ALWAYS_INLINE Result<std::int32_t> Reader::read_int32() {
   const std::uint32_t at = offset();
   KRB_ASSIGN_OR_RETURN(std::int64_t v, read_int64());
   if (v < std::numeric_limits<std::int32_t>::min() || v > std::numeric_limits<std::int32_t>::max())
@@ -186,11 +208,102 @@ inline Result<std::int32_t> Reader::read_int32() {
   return static_cast<std::int32_t>(v);
 }
 
-inline Result<std::uint32_t> Reader::read_uint32() {
+KRB_ALWAYS_INLINE Result<std::uint32_t> Reader::read_uint32() {
   const std::uint32_t at = offset();
   KRB_ASSIGN_OR_RETURN(std::int64_t v, read_int64());
   if (v < 0 || v > std::numeric_limits<std::uint32_t>::max()) return Error{Err::kBadInteger, at};
   return static_cast<std::uint32_t>(v);
+}
+
+KRB_ALWAYS_INLINE Result<std::int64_t> Reader::read_nonce() {
+  const std::uint32_t at = offset();
+  KRB_ASSIGN_OR_RETURN(std::int64_t v, read_int64());
+  if (v < std::numeric_limits<std::int32_t>::min() || v > std::numeric_limits<std::uint32_t>::max())
+    return Error{Err::kBadInteger, at};
+  return v;
+}
+
+KRB_ALWAYS_INLINE Result<ByteView> Reader::read_octet_string() {
+  return read_primitive(kOctetString);
+}
+
+KRB_ALWAYS_INLINE Result<std::string_view> Reader::read_general_string() {
+  const std::uint32_t at = offset();
+  KRB_ASSIGN_OR_RETURN(ByteView c, read_primitive(kGeneralString));
+  // An embedded NUL would let "alice\0x" match "alice" in C-string peers: refuse it.
+  if (!c.empty() && std::memchr(c.data(), 0, c.size()) != nullptr) {
+    return Error{Err::kBadString, at};
+  }
+  return as_chars(c);
+}
+
+namespace detail {
+// Zero exactly when the 8 bytes at p are ASCII digits: each has high nibble 3, and adding 6
+// does not carry out of its low nibble. Checks all bytes at once, in any byte order.
+inline std::uint64_t non_digits8(const char* p) {
+  constexpr std::uint64_t kHigh = 0xf0f0f0f0f0f0f0f0, kZeros = 0x3030303030303030;
+  std::uint64_t x;
+  std::memcpy(&x, p, 8);
+  return ((x & kHigh) ^ kZeros) | (((x + 0x0606060606060606) & kHigh) ^ kZeros);
+}
+inline unsigned two_digits(const char* p) {
+  return (static_cast<unsigned char>(p[0]) - unsigned{'0'}) * 10 +
+         (static_cast<unsigned char>(p[1]) - unsigned{'0'});
+}
+
+constexpr bool is_leap(unsigned y) {
+  return y % 4 == 0 && (y % 100 != 0 || y % 400 == 0);
+}
+
+// Days from 1970-01-01 to y-m-d (proleptic Gregorian), Howard Hinnant's days_from_civil for
+// years 0..9999, moved up 400 years (one era) so that all of it is unsigned.
+constexpr std::int64_t days_from_civil(unsigned y, unsigned m, unsigned d) {
+  y += 400 - (m <= 2 ? 1 : 0);
+  const unsigned era = y / 400;
+  const unsigned yoe = y - era * 400;
+  const unsigned doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return std::int64_t{era} * 146097 + doe - 719468 - 146097;
+}
+}  // namespace detail
+
+inline Result<std::int64_t> parse_kerberos_time(std::string_view s, std::uint32_t offset) {
+  // RFC 4120 §5.2.3: no fractional seconds, always UTC ("Z"), so exactly 15 characters.
+  if (s.size() != 15 || s[14] != 'Z') return Error{Err::kBadTime, offset};
+  const char* p = s.data();
+  if ((detail::non_digits8(p) | detail::non_digits8(p + 6)) != 0) {
+    return Error{Err::kBadTime, offset};
+  }
+  const unsigned year = detail::two_digits(p) * 100 + detail::two_digits(p + 2);
+  const unsigned month = detail::two_digits(p + 4), day = detail::two_digits(p + 6);
+  const unsigned hour = detail::two_digits(p + 8), minute = detail::two_digits(p + 10);
+  const unsigned second = detail::two_digits(p + 12);
+  static constexpr unsigned char kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  if (month < 1 || month > 12) return Error{Err::kBadTime, offset};
+  const unsigned mdays = kDays[month - 1] + (month == 2 && detail::is_leap(year) ? 1 : 0);
+  if (day < 1 || day > mdays || hour > 23 || minute > 59 || second > 60)
+    return Error{Err::kBadTime, offset};
+  return detail::days_from_civil(year, month, day) * 86400 + hour * 3600 + minute * 60 + second;
+}
+
+KRB_ALWAYS_INLINE Result<std::int64_t> Reader::read_kerberos_time() {
+  const std::uint32_t at = offset();
+  KRB_ASSIGN_OR_RETURN(ByteView c, read_primitive(kGeneralizedTime));
+  return parse_kerberos_time(as_chars(c), at);
+}
+
+KRB_ALWAYS_INLINE Result<std::uint32_t> Reader::read_kerberos_flags() {
+  const std::uint32_t at = offset();
+  KRB_ASSIGN_OR_RETURN(ByteView c, read_primitive(kBitString));
+  if (c.empty()) return Error{Err::kBadBitString, at};
+  const auto unused = std::to_integer<unsigned>(c[0]);
+  if (unused > 7 || (c.size() == 1 && unused != 0)) return Error{Err::kBadBitString, at};
+  std::uint32_t flags = 0;
+  for (std::size_t i = 0; i < 4; ++i) {
+    flags <<= 8;
+    if (1 + i < c.size()) flags |= std::to_integer<std::uint32_t>(c[1 + i]);
+  }
+  return flags;
 }
 
 inline Status Reader::expect_end() const {

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
+
 #include "krb/der/writer.hpp"
 #include "tests/support/testdata.hpp"
 
@@ -105,6 +107,27 @@ TEST(DerReader, KerberosTime) {
     w.raw(as_bytes(bad));
     w.wrap(kGeneralizedTime, 0);
     EXPECT_EQ(Reader(w.view()).read_kerberos_time().err(), Err::kBadTime) << bad;
+  }
+}
+
+// parse_kerberos_time checks the digits eight at a time and computes the date unsigned:
+// calendar edges, each field's range, and a non-digit in every position.
+TEST(DerReader, KerberosTimeCalendarEdges) {
+  EXPECT_EQ(*parse_kerberos_time("20000229000000Z", 0), 951782400);   // 400-year leap day
+  EXPECT_EQ(*parse_kerberos_time("20240229235960Z", 0), 1709251200);  // leap second
+  EXPECT_EQ(*parse_kerberos_time("19691231235959Z", 0), -1);
+  EXPECT_EQ(*parse_kerberos_time("00000101000000Z", 0), -62167219200);
+  for (std::string_view bad : {"19000229000000Z", "20230229000000Z", "20261100000000Z",
+                               "20260001000000Z", "20261301000000Z", "20261131000000Z",
+                               "20261126240000Z", "20261126236000Z", "20261126235961Z"}) {
+    EXPECT_EQ(parse_kerberos_time(bad, 7).error().offset, 7u) << bad;
+  }
+  for (std::size_t i = 0; i < 14; ++i) {
+    for (const char c : {'/', ':', 'Z', ' '}) {
+      std::string s = "20261126133227Z";
+      s[i] = c;
+      EXPECT_EQ(parse_kerberos_time(s, 0).err(), Err::kBadTime) << s;
+    }
   }
 }
 

@@ -23,7 +23,7 @@ namespace kdcperf::krb::proto::detail {
 
 // Opens the required field `tag`. Absent (the SEQUENCE ended, or a later field comes next)
 // is kMissingField; any other tag is kBadTag.
-inline Result<der::Reader> open_field(der::Reader& seq, der::Tag tag) {
+KRB_ALWAYS_INLINE Result<der::Reader> open_field(der::Reader& seq, der::Tag tag) {
   if (!seq.next_is(tag)) [[unlikely]] {
     const auto next = seq.peek_tag();
     if (!next || ((*next & 0xc0) == der::kClassContext && *next > tag)) {
@@ -40,7 +40,7 @@ using ReadFn = Result<V> (der::Reader::*)();
 
 // [n] { primitive } required. T may be an enum over V's integer type.
 template <class T, class V>
-Status field(der::Reader& seq, der::Tag tag, T* out, ReadFn<V> read) {
+KRB_ALWAYS_INLINE Status field(der::Reader& seq, der::Tag tag, T* out, ReadFn<V> read) {
   KRB_ASSIGN_OR_RETURN(der::Reader in, open_field(seq, tag));
   KRB_ASSIGN_OR_RETURN(V v, (in.*read)());
   *out = static_cast<T>(v);
@@ -49,7 +49,8 @@ Status field(der::Reader& seq, der::Tag tag, T* out, ReadFn<V> read) {
 
 // [n] { primitive } OPTIONAL.
 template <class T, class V>
-Status optional_field(der::Reader& seq, der::Tag tag, std::optional<T>* out, ReadFn<V> read) {
+KRB_ALWAYS_INLINE Status optional_field(der::Reader& seq, der::Tag tag, std::optional<T>* out,
+                                        ReadFn<V> read) {
   if (!seq.next_is(tag)) {
     out->reset();
     return ok_status();
@@ -66,7 +67,7 @@ using DecodeFn = Status (*)(der::Reader&, T*);
 
 // [n] { constructed } required.
 template <class T>
-Status struct_field(der::Reader& seq, der::Tag tag, T* out, DecodeFn<T> decode) {
+KRB_ALWAYS_INLINE Status struct_field(der::Reader& seq, der::Tag tag, T* out, DecodeFn<T> decode) {
   KRB_ASSIGN_OR_RETURN(der::Reader in, open_field(seq, tag));
   KRB_RETURN_IF_ERROR(decode(in, out));
   return in.expect_end();
@@ -74,8 +75,8 @@ Status struct_field(der::Reader& seq, der::Tag tag, T* out, DecodeFn<T> decode) 
 
 // [n] { constructed } OPTIONAL.
 template <class T>
-Status optional_struct_field(der::Reader& seq, der::Tag tag, std::optional<T>* out,
-                             DecodeFn<T> decode) {
+KRB_ALWAYS_INLINE Status optional_struct_field(der::Reader& seq, der::Tag tag,
+                                               std::optional<T>* out, DecodeFn<T> decode) {
   if (!seq.next_is(tag)) {
     out->reset();
     return ok_status();
@@ -86,7 +87,8 @@ Status optional_struct_field(der::Reader& seq, der::Tag tag, std::optional<T>* o
 }
 
 // A required [n] INTEGER that must hold one value (pvno 5, msg-type): `mismatch` otherwise.
-inline Status fixed_int_field(der::Reader& seq, der::Tag tag, std::int32_t expected, Err mismatch) {
+KRB_ALWAYS_INLINE Status fixed_int_field(der::Reader& seq, der::Tag tag, std::int32_t expected,
+                                         Err mismatch) {
   const std::uint32_t at = seq.offset();
   std::int32_t v = 0;
   KRB_RETURN_IF_ERROR(field(seq, tag, &v, &der::Reader::read_int32));
