@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
 # kdcperf's own ceiling (issue 4): kdcperf on one core against kdcperf-responder on the other,
-# so the generator, not a KDC, is what runs out. Three modes, RUNS runs each, alternated so
+# so the generator, not a KDC, is what runs out. Four modes, RUNS runs each, alternated so
 # drift in the machine hits all alike:
+#   plain/none    the reference: kdcperf-plain-generator (one recv() and one send() per
+#                 exchange, the same request bytes every time, nothing matched or checked)
+#                 against the canned responder; kdcperf's figures are also given as multiples
+#                 of it, which the VM's drift through the day does not move
 #   canned/none   the responder repeats one captured MIT AS-REP; kdcperf matches every reply
 #                 to its request but decrypts none (--verify none)
 #   canned/all    the same replies, each decrypted and checked: every check fails at the
@@ -27,14 +31,14 @@ keytab=krb/testdata/mit/alice.keytab
 
 # shellcheck source=scripts/lib.sh
 source scripts/lib.sh
-lib_build "$build" kdcperf kdcperf-responder
+lib_build "$build" kdcperf kdcperf-responder kdcperf-plain-generator
 lib_workdir
 work=$LIB_WORK
 
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 
 for r in $(seq 1 "$runs"); do
-  for mode in canned/none canned/all seal/all; do
+  for mode in plain/none canned/none canned/all seal/all; do
     responder=${mode%/*}
     verify=${mode#*/}
     name="$responder-$verify-$r"
@@ -48,9 +52,14 @@ for r in $(seq 1 "$runs"); do
     lib_wait_log "$work/resp-$name.json" "listening on" "$pid" 30
     t0=$(cpu_ticks "$pid")
     status=0
-    taskset -c "$gen_cpu" "$build"/loadgen/kdcperf run --kdc "127.0.0.1:$port" \
-      --realm KDCPERF.TEST --keytab "$keytab" --verify "$verify" --window "$window" \
-      --warmup 1s --duration "$duration" --quiet --json "$work/$name.json" || status=$?
+    if [ "$responder" = plain ]; then
+      taskset -c "$gen_cpu" "$build"/loadgen/kdcperf-plain-generator --kdc "127.0.0.1:$port" \
+        --window "$window" --duration "${duration%s}" >"$work/$name.json" || status=$?
+    else
+      taskset -c "$gen_cpu" "$build"/loadgen/kdcperf run --kdc "127.0.0.1:$port" \
+        --realm KDCPERF.TEST --keytab "$keytab" --verify "$verify" --window "$window" \
+        --warmup 1s --duration "$duration" --quiet --json "$work/$name.json" || status=$?
+    fi
     t1=$(cpu_ticks "$pid")
     lib_stop_pid "$pid"
     echo "$status $t0 $t1" >"$work/$name.meta"
@@ -63,11 +72,19 @@ work, out, runs, duration, window, gen_cpu, responder_cpu = sys.argv[1:]
 hz = os.sysconf("SC_CLK_TCK")
 modes = {}
 machine = None
-for mode in ("canned-none", "canned-all", "seal-all"):
+for mode in ("plain-none", "canned-none", "canned-all", "seal-all"):
     rows = []
     for r in range(1, int(runs) + 1):
         d = json.load(open(f"{work}/{mode}-{r}.json"))
         status, t0, t1 = map(int, open(f"{work}/{mode}-{r}.meta").read().split())
+        if mode == "plain-none":
+            rows.append({
+                "replies_per_s": d["replies_per_s"], "resends": d["resends"],
+                "generator_busiest_thread_cpu": d["cpu_s"] / d["seconds"],
+                "responder_cpu_cores": (t1 - t0) / hz / d["seconds"],
+                "exit": status,
+            })
+            continue
         machine = d["machine"]
         c = d["counts"]
         rows.append({
@@ -85,7 +102,7 @@ for mode in ("canned-none", "canned-all", "seal-all"):
 commit = subprocess.run(["git", "rev-parse", "--short=12", "HEAD"], capture_output=True,
                         text=True).stdout.strip()
 result = {
-    "schema": "kdcperf.loadgen-ceiling/2",
+    "schema": "kdcperf.loadgen-ceiling/3",
     "date": subprocess.run(["date", "-u", "+%Y-%m-%dT%H:%M:%SZ"], capture_output=True,
                            text=True).stdout.strip(),
     "commit": commit, "machine": machine,
@@ -95,16 +112,22 @@ result = {
                  "generator_cpu": int(gen_cpu), "responder_cpu": int(responder_cpu),
                  "client": "alice@KDCPERF.TEST (krb/testdata/mit/alice.keytab)"},
     "modes": modes,
-    "target": "issue 4: >= 180k/s with every reply matched and nonce-checked",
+    # Medians over the plain generator's median: the issue's 180k/s against the 130k/s it
+    # quotes for a plain generator is 1.38x.
+    "vs_plain": {m: modes[m]["replies_per_s"]["median"] / modes["plain-none"]["replies_per_s"]["median"]
+                 for m in modes},
+    "target": "issue 4: >= 180k/s with every reply matched and nonce-checked "
+              "(the issue's plain generator: 130k/s, so 1.38x of it)",
 }
 json.dump(result, open(out, "w"), indent=2)
-print("| responder / kdcperf checks | replies/s median (min-max) | kdcperf CPU | responder CPU |")
-print("|---|---|---|---|")
+print("| generator: responder / checks | replies/s median (min-max) | vs plain | generator CPU | responder CPU |")
+print("|---|---|---|---|---|")
 for mode, m in modes.items():
     r = m["replies_per_s"]
     g = statistics.median(x["generator_busiest_thread_cpu"] for x in m["runs"])
     s = statistics.median(x["responder_cpu_cores"] for x in m["runs"])
-    print(f"| {mode.replace('-', ' / ')} | {r['median']:.0f} ({r['min']:.0f}-{r['max']:.0f}) | "
-          f"{g:.2f} | {s:.2f} |")
+    who = "plain generator: canned / none" if mode == "plain-none" else "kdcperf: " + mode.replace("-", " / ")
+    print(f"| {who} | {r['median']:.0f} ({r['min']:.0f}-{r['max']:.0f}) | "
+          f"{result['vs_plain'][mode]:.2f}x | {g:.2f} | {s:.2f} |")
 print(f"\nwritten to {out}")
 EOF

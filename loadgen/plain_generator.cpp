@@ -1,0 +1,142 @@
+// kdcperf-plain-generator: the reference kdcperf's ceiling is read against (issue 4: "a plain
+// one-syscall-per-datagram generator"). One connected UDP socket, `--window` datagrams in
+// flight: a blocking recv() per reply and a send() per request, the same captured AS-REQ bytes
+// every time, nothing matched, decoded or checked. Whatever it reaches against
+// kdcperf-responder is the kernel's loopback path plus two syscalls an exchange; measured in the
+// same run as kdcperf (scripts/loadgen-ceiling.sh), it makes kdcperf's figure comparable across
+// the VM's good and bad hours.
+//
+//   kdcperf-plain-generator --kdc 127.0.0.1:PORT [--window 128] [--duration SECONDS]
+//                           [--request-hex FILE]
+//
+// Loopback only; stops by itself after --duration (default 5 s). Prints one JSON line:
+// {"replies": N, "seconds": S, "replies_per_s": R, "cpu_s": C, "resends": K}.
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "io/address.hpp"
+#include "io/socket.hpp"
+#include "krb/base/bytes.hpp"
+
+namespace {
+
+namespace krb = kdcperf::krb;
+
+constexpr std::size_t kMaxDatagram = 65536;
+
+std::vector<std::byte> read_hex(const std::string& path) {
+  std::ifstream in(path);
+  std::string digits;
+  for (std::string line; std::getline(in, line);) {
+    if (!line.empty() && line[0] != '#') digits += line;
+  }
+  auto b = krb::from_hex(digits);
+  return b ? std::vector<std::byte>(b->begin(), b->end()) : std::vector<std::byte>{};
+}
+
+double cpu_seconds() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
+         static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
+}
+
+int usage(const char* argv0) {
+  std::fprintf(stderr,
+               "usage: %s --kdc 127.0.0.1:PORT [--window N] [--duration SECONDS] "
+               "[--request-hex FILE]\n",
+               argv0);
+  return 2;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string kdc;
+  std::string request_file =
+      std::string(KDCPERF_SOURCE_DIR) + "/krb/testdata/mit/aes256_as_req_preauth.hex";
+  long window = 128;
+  double duration = 5;
+  for (int i = 1; i < argc; ++i) {
+    const std::string_view a = argv[i];
+    if (i + 1 >= argc) return usage(argv[0]);
+    if (a == "--kdc") {
+      kdc = argv[++i];
+    } else if (a == "--window") {
+      window = std::strtol(argv[++i], nullptr, 10);
+    } else if (a == "--duration") {
+      duration = std::strtod(argv[++i], nullptr);
+    } else if (a == "--request-hex") {
+      request_file = argv[++i];
+    } else {
+      return usage(argv[0]);
+    }
+  }
+  const auto target = kdcperf::io::parse_address(kdc);
+  if (!target || target->port() == 0 || window < 1 || window > 65536 || !(duration > 0) ||
+      duration > 3600) {
+    return usage(argv[0]);
+  }
+  if (!target->is_loopback()) {
+    std::fprintf(stderr, "kdcperf-plain-generator: sends only to loopback\n");
+    return 2;
+  }
+  const std::vector<std::byte> request = read_hex(request_file);
+  if (request.empty()) {
+    std::fprintf(stderr, "kdcperf-plain-generator: no request in %s\n", request_file.c_str());
+    return 2;
+  }
+  auto sock = kdcperf::io::connect_udp(*target);
+  if (!sock.ok()) {
+    std::fprintf(stderr, "kdcperf-plain-generator: cannot open a UDP socket\n");
+    return 1;
+  }
+  const int fd = sock.value().get();
+  // A lost datagram would shrink the window for good: after 100 ms without a reply, resend it.
+  const timeval wait{0, 100'000};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &wait, sizeof wait);
+
+  std::vector<std::byte> reply(kMaxDatagram);
+  const auto t0 = std::chrono::steady_clock::now();
+  const double cpu0 = cpu_seconds();
+  const auto end = t0 + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                            std::chrono::duration<double>(duration));
+  std::uint64_t replies = 0, resends = 0;
+  for (long i = 0; i < window; ++i) (void)send(fd, request.data(), request.size(), 0);
+  // The clock is read once per 1024 replies: a syscall's worth of work each time would be
+  // a third syscall an exchange.
+  for (;;) {
+    const ssize_t n = recv(fd, reply.data(), reply.size(), 0);
+    bool look = false;
+    if (n >= 0) {
+      ++replies;
+      look = (replies & 1023) == 0;
+    } else {
+      // A timeout (or ICMP refused: nobody listening) sends again, and always looks at the
+      // clock, so a dead responder cannot keep the loop going.
+      ++resends;
+      look = true;
+    }
+    (void)send(fd, request.data(), request.size(), 0);
+    if (look && std::chrono::steady_clock::now() >= end) break;
+  }
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  std::printf(
+      "{\"replies\": %llu, \"seconds\": %.3f, \"replies_per_s\": %.1f, \"cpu_s\": %.3f, "
+      "\"resends\": %llu}\n",
+      static_cast<unsigned long long>(replies), seconds, static_cast<double>(replies) / seconds,
+      cpu_seconds() - cpu0, static_cast<unsigned long long>(resends));
+  return 0;
+}
