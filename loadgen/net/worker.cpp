@@ -870,7 +870,7 @@ void Worker::run(std::int64_t t0) {
     if (!socketless_.empty()) retry_socketless(now);
 
     if (sending_allowed(now)) {
-      // The measured exchanges this turn may still start (0: no bound).
+      // How many more measured exchanges may start (all ones: no bound).
       const std::uint64_t left = plan_.max_exchanges == 0 ? ~std::uint64_t{0}
                                  : plan_.max_exchanges > measured_started_
                                      ? plan_.max_exchanges - measured_started_
