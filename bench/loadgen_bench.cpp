@@ -110,24 +110,40 @@ constexpr Captured kCaptured[] = {
     {"aes256sha384", "aes256sha384user", "secret-20", Enctype::AES256_CTS_HMAC_SHA384_192},
     {"rc4", "rc4user", "secret-23", Enctype::RC4_HMAC}};
 
+// MIT's reply to a captured pre-authenticated request, that request's nonce, and a population
+// of its one client with the key the reply is sealed under.
+struct CapturedExchange {
+  krb::Buffer rep;
+  std::int64_t nonce = 0;
+  std::shared_ptr<Population> pop = std::make_shared<Population>("KDCPERF.TEST");
+
+  explicit CapturedExchange(const Captured& c) {
+    const std::string dir = "krb/testdata/mit/";
+    rep = read_hex(dir + c.prefix + "_as_rep.hex");
+    const krb::Buffer req = read_hex(dir + c.prefix + "_as_req_preauth.hex");
+    krb::proto::AsReq r;
+    if (rep.empty() || !krb::proto::decode_as_req(req, &r).ok()) {
+      rep.clear();
+      return;
+    }
+    nonce = r.req_body.nonce;
+    (void)pop->add(c.name, std::string_view(c.password));
+    (void)pop->apply_salt_info(0, {c.etype, std::nullopt, 0});
+    (void)pop->derive_keys({});
+  }
+};
+
 // Args: {index into kCaptured, verify (1) or decode only (0)}.
 void BM_CheckMitAsRep(benchmark::State& state) {
-  const Captured& c = kCaptured[state.range(0)];
-  const std::string dir = "krb/testdata/mit/";
-  const krb::Buffer rep = read_hex(dir + c.prefix + "_as_rep.hex");
-  const krb::Buffer req = read_hex(dir + c.prefix + "_as_req_preauth.hex");
-  krb::proto::AsReq r;
-  if (rep.empty() || !krb::proto::decode_as_req(req, &r).ok()) {
+  const CapturedExchange x(kCaptured[state.range(0)]);
+  if (x.rep.empty()) {
     state.SkipWithError("missing capture");
     return;
   }
-  Population pop("KDCPERF.TEST");
-  (void)pop.add(c.name, std::string_view(c.password));
-  (void)pop.apply_salt_info(0, {c.etype, std::nullopt, 0});
-  (void)pop.derive_keys({});
+  const krb::Buffer& rep = x.rep;
   krb::crypto::KeyCache cache(16);
-  check::ReplyChecker checker(pop, cache);
-  const RequestToken token{0, r.req_body.nonce, Leg::kPreauth, state.range(1) != 0};
+  check::ReplyChecker checker(*x.pop, cache);
+  const RequestToken token{0, x.nonce, Leg::kPreauth, state.range(1) != 0};
   for (auto _ : state) {
     const Verdict v = checker.check(token, rep);
     if (v.failure != CheckFailure::kNone || v.kind != ReplyKind::kAsRep) {
@@ -143,23 +159,15 @@ void BM_CheckMitAsRep(benchmark::State& state) {
 // KerberosWorkload::check_batch as the engine calls it with one completion drain's replies:
 // the same captured AS-REP `batch` times, one open_batch per 64. Args {capture, batch}.
 void BM_CheckBatchMitAsRep(benchmark::State& state) {
-  const Captured& c = kCaptured[state.range(0)];
+  const CapturedExchange x(kCaptured[state.range(0)]);
   const auto batch = static_cast<std::size_t>(state.range(1));
-  const std::string dir = "krb/testdata/mit/";
-  const krb::Buffer rep = read_hex(dir + c.prefix + "_as_rep.hex");
-  const krb::Buffer req = read_hex(dir + c.prefix + "_as_req_preauth.hex");
-  krb::proto::AsReq r;
-  if (rep.empty() || !krb::proto::decode_as_req(req, &r).ok()) {
+  if (x.rep.empty()) {
     state.SkipWithError("missing capture");
     return;
   }
-  auto pop = std::make_shared<Population>("KDCPERF.TEST");
-  (void)pop->add(c.name, std::string_view(c.password));
-  (void)pop->apply_salt_info(0, {c.etype, std::nullopt, 0});
-  (void)pop->derive_keys({});
-  KerberosWorkload wl(pop, WorkloadOptions{});
-  const RequestToken token{0, r.req_body.nonce, Leg::kPreauth, true};
-  std::vector<ReplyCheck> items(batch, ReplyCheck{&token, rep, {}});
+  KerberosWorkload wl(x.pop, WorkloadOptions{});
+  const RequestToken token{0, x.nonce, Leg::kPreauth, true};
+  std::vector<ReplyCheck> items(batch, ReplyCheck{&token, x.rep, {}});
   for (auto _ : state) {
     wl.check_batch(items);
     if (items[0].verdict.failure != CheckFailure::kNone) {

@@ -20,7 +20,6 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <fstream>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -28,22 +27,13 @@
 #include "io/address.hpp"
 #include "io/socket.hpp"
 #include "krb/base/bytes.hpp"
+#include "loadgen/hex_file.hpp"
 
 namespace {
 
 namespace krb = kdcperf::krb;
 
 constexpr std::size_t kMaxDatagram = 65536;
-
-std::vector<std::byte> read_hex(const std::string& path) {
-  std::ifstream in(path);
-  std::string digits;
-  for (std::string line; std::getline(in, line);) {
-    if (!line.empty() && line[0] != '#') digits += line;
-  }
-  auto b = krb::from_hex(digits);
-  return b ? std::vector<std::byte>(b->begin(), b->end()) : std::vector<std::byte>{};
-}
 
 double cpu_seconds() {
   rusage u{};
@@ -92,7 +82,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "kdcperf-plain-generator: sends only to loopback\n");
     return 2;
   }
-  const std::vector<std::byte> request = read_hex(request_file);
+  const krb::Buffer request = kdcperf::loadgen::read_hex_file(request_file).value_or(krb::Buffer{});
   if (request.empty()) {
     std::fprintf(stderr, "kdcperf-plain-generator: no request in %s\n", request_file.c_str());
     return 2;

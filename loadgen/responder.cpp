@@ -26,7 +26,6 @@
 #include <unistd.h>
 
 #include <atomic>
-#include <cctype>
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
@@ -45,6 +44,7 @@
 #include "io/address.hpp"
 #include "io/socket.hpp"
 #include "krb/base/secret.hpp"
+#include "loadgen/hex_file.hpp"
 #include "loadgen/responder_sealer.hpp"
 
 namespace {
@@ -70,32 +70,19 @@ constexpr int kBatch = 64;
 constexpr std::size_t kMaxDatagram = 65536;
 
 bool read_bytes(const std::string& path, bool hex, std::vector<unsigned char>* out) {
+  if (hex) {
+    const auto bytes = kdcperf::loadgen::read_hex_file(path);
+    if (!bytes) return false;
+    out->resize(bytes->size());
+    if (!bytes->empty()) std::memcpy(out->data(), bytes->data(), bytes->size());
+    return true;
+  }
   std::ifstream f(path, std::ios::binary);
   if (!f) return false;
   std::stringstream ss;
   ss << f.rdbuf();
   const std::string text = ss.str();
-  if (!hex) {
-    out->assign(text.begin(), text.end());
-    return true;
-  }
-  // Hex digits; whitespace and '#' comment lines ignored (the krb/testdata/*.hex format).
-  std::string digits;
-  std::istringstream lines(text);
-  for (std::string line; std::getline(lines, line);) {
-    if (!line.empty() && line[0] == '#') continue;
-    for (char c : line) {
-      if (std::isxdigit(static_cast<unsigned char>(c))) {
-        digits += c;
-      } else if (!std::isspace(static_cast<unsigned char>(c))) {
-        return false;
-      }
-    }
-  }
-  if (digits.size() % 2 != 0) return false;
-  for (std::size_t i = 0; i < digits.size(); i += 2) {
-    out->push_back(static_cast<unsigned char>(std::stoi(digits.substr(i, 2), nullptr, 16)));
-  }
+  out->assign(text.begin(), text.end());
   return true;
 }
 
