@@ -1,6 +1,8 @@
 // kdcperf-responder --seal against the `kdcperf` binary: every AS-REQ gets an AS-REP sealed for
 // it, so a checking kdcperf verifies every reply (nonce, names, key usage 3); a client with no
-// key gets KRB-ERROR C_PRINCIPAL_UNKNOWN; hostile datagrams are counted and dropped.
+// key gets KRB-ERROR C_PRINCIPAL_UNKNOWN; hostile datagrams are counted and dropped. And the
+// two reference generators kdcperf's ceiling is read against (scripts/loadgen-ceiling.sh),
+// against the canned responder: each gets its replies, and neither sends off loopback.
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -27,20 +29,23 @@ using namespace std::chrono_literals;
 
 const std::string kRealm = "KDCPERF.TEST";
 
-class SealingResponder : public ::testing::Test {
+std::string loadgen_program(const std::string& name) {
+  return std::string(KDCPERF_BINARY_DIR) + "/loadgen/" + name;
+}
+
+class Responder : public ::testing::Test {
  protected:
-  void SetUp() override {
-    ASSERT_TRUE(std::filesystem::exists(kdcperf_binary()))
-        << kdcperf_binary() << " is missing: build the kdcperf target";
-    const std::string responder = std::string(KDCPERF_BINARY_DIR) + "/loadgen/kdcperf-responder";
+  // Starts kdcperf-responder with `args` on a port of its choosing.
+  void start(std::vector<std::string> args) {
+    const std::string responder = loadgen_program("kdcperf-responder");
     ASSERT_TRUE(std::filesystem::exists(responder))
         << responder << " is missing: build the kdcperf-responder target";
     // Port 0 and --port-file: the responder binds first, so no other process can take the port.
     const std::string port_file = dir_.file("port");
-    guard_ = ProcessGuard::start(
-        {responder, "--seal", "--keytab", source_path("krb/testdata/mit/alice.keytab"), "--listen",
-         "127.0.0.1:0", "--port-file", port_file},
-        {}, log_);
+    args.insert(args.begin(), responder);
+    for (const char* a : {"--listen", "127.0.0.1:0", "--port-file"}) args.emplace_back(a);
+    args.push_back(port_file);
+    guard_ = ProcessGuard::start(args, {}, log_);
     ASSERT_TRUE(guard_.started()) << guard_.error();
     for (int i = 0; i < 250 && port_ == 0; ++i) {
       const std::string text = read_text_file(port_file).value_or("");
@@ -57,6 +62,20 @@ class SealingResponder : public ::testing::Test {
   std::string log_ = dir_.file("responder.log");
   ProcessGuard guard_;
   int port_ = 0;
+};
+
+class SealingResponder : public Responder {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(std::filesystem::exists(kdcperf_binary()))
+        << kdcperf_binary() << " is missing: build the kdcperf target";
+    start({"--seal", "--keytab", source_path("krb/testdata/mit/alice.keytab")});
+  }
+};
+
+class CannedResponder : public Responder {
+ protected:
+  void SetUp() override { start({}); }
 };
 
 TEST_F(SealingResponder, EveryReplyVerifiesAndUnknownClientsGetCode6) {
@@ -134,6 +153,55 @@ TEST_F(SealingResponder, HostileDatagramsAreCountedAndDropped) {
       "replies_sealed 1 errors_sent 0 (client_unknown 0 etype_nosupp 0) malformed " +
       std::to_string(hostile.size());
   EXPECT_NE(log().find(counts), std::string::npos) << log();
+}
+
+// The reference generators print one JSON line; the numbers in it are what the ceiling script
+// reads.
+std::uint64_t json_count(const std::string& line, const std::string& key) {
+  const auto at = line.find("\"" + key + "\": ");
+  if (at == std::string::npos) return ~std::uint64_t{0};
+  return std::stoull(line.substr(at + key.size() + 4));
+}
+
+TEST_F(CannedResponder, ReferenceGeneratorsGetTheirRepliesAndStayOnLoopback) {
+  const std::string floor = loadgen_program("kdcperf-engine-floor");
+  const std::string plain = loadgen_program("kdcperf-plain-generator");
+  for (const std::string& program : {floor, plain}) {
+    ASSERT_TRUE(std::filesystem::exists(program)) << program << " is missing: build it";
+  }
+  RunOptions ro;
+  ro.timeout = 30s;
+  const RunResult f =
+      run({floor, "--kdc", kdc(), "--window", "16", "--duration", "0.5", "--warmup", "0.2"}, ro);
+  ASSERT_EQ(f.exit_code, 0) << f.describe();
+  const std::uint64_t floor_replies = json_count(f.out, "replies");
+  EXPECT_GT(floor_replies, 500u) << f.out;
+  EXPECT_EQ(json_count(f.out, "timeouts"), 0u) << f.out;
+
+  const RunResult p = run({plain, "--kdc", kdc(), "--window", "16", "--duration", "0.5"}, ro);
+  ASSERT_EQ(p.exit_code, 0) << p.describe();
+  const std::uint64_t plain_replies = json_count(p.out, "replies");
+  EXPECT_GT(plain_replies, 500u) << p.out;
+  EXPECT_EQ(json_count(p.out, "resends"), 0u) << p.out;
+
+  // Every reply either counted was one the responder sent (the floor's warm-up replies are
+  // not counted, and what was in flight when a generator stopped was sent but not counted).
+  EXPECT_EQ(guard_.stop(), "exit 0");
+  const std::string text = log();
+  const auto at = text.find("received ");
+  ASSERT_NE(at, std::string::npos) << text;
+  const std::uint64_t received = std::stoull(text.substr(at + 9));
+  const auto sent_at = text.find(" sent ", at);
+  ASSERT_NE(sent_at, std::string::npos) << text;
+  EXPECT_EQ(std::stoull(text.substr(sent_at + 6)), received) << text;
+  EXPECT_GE(received, floor_replies + plain_replies) << text;
+
+  // Neither sends anywhere but loopback: 192.0.2.1 (TEST-NET-1) is refused before a socket.
+  for (const std::string& program : {floor, plain}) {
+    const RunResult off = run({program, "--kdc", "192.0.2.1:88", "--duration", "0.2"}, ro);
+    EXPECT_NE(off.exit_code, 0) << off.describe();
+    EXPECT_EQ(json_count(off.out, "replies"), ~std::uint64_t{0}) << off.out;
+  }
 }
 
 }  // namespace
