@@ -15,6 +15,8 @@ class IndexQueue {
   bool empty() const { return size_ == 0; }
   std::size_t size() const { return size_; }
   std::uint32_t front() const { return buf_[head_]; }
+  // The i-th from the front (i < size()).
+  std::uint32_t at(std::size_t i) const { return buf_[(head_ + i) & (buf_.size() - 1)]; }
   void pop_front() {
     head_ = (head_ + 1) & (buf_.size() - 1);
     --size_;

@@ -218,7 +218,10 @@ krb::Result<EngineResult> run(const EngineConfig& cfg, std::span<Workload* const
   out.elapsed_ns = end - t0;
   for (auto& w : workers) {
     const double span = static_cast<double>(w->end_ns() - t0) / 1e9;
-    if (span > 0) out.busiest_worker_cpu = std::max(out.busiest_worker_cpu, w->cpu_s() / span);
+    if (span <= 0) continue;
+    out.busiest_worker_cpu = std::max(out.busiest_worker_cpu, w->cpu_s() / span);
+    out.busiest_worker_work =
+        std::max(out.busiest_worker_work, std::max(0.0, w->cpu_s() - w->idle_poll_s()) / span);
   }
   const report::Counts& c = out.stats.counts;
   if (cfg.mode == LoadMode::kOpen) {

@@ -102,6 +102,9 @@ struct EngineResult {
   // generator itself may have limited a closed-loop run (issue 4: a KDC figure counts only
   // when kdcperf's own CPU is well below one core).
   double busiest_worker_cpu = 0;
+  // The same less the time it polled with nothing to do (an open loop polls when its next
+  // send is near): the share of a core its work took, what says whether it was the limit.
+  double busiest_worker_work = 0;
 };
 
 // The socket count a config runs with (its `sockets`, or the default for its mode).

@@ -487,12 +487,12 @@ void Worker::deliver(std::uint32_t i, krb::ByteView reply, bool truncated, const
   } else if (v.kind == ReplyKind::kKrbError && !failed) {
     ++c.final_krb_errors;
   }
-  finish(i, now);
+  finish(i, std::max(arrived_after_, s.sent_ns));
 }
 
-void Worker::finish(std::uint32_t i, std::int64_t now) {
+void Worker::finish(std::uint32_t i, std::int64_t event_ns) {
   Slot& s = slots_[i];
-  (void)now;
+  s.freed_ns = event_ns;
   // One request per connection, unless connections are persistent (a UDP slot's TCP
   // fallback connection is never kept).
   if (s.state == SlotState::kTcp && cfg_.transport != Transport::kTcpPersistent) s.tcp.reset();
@@ -525,7 +525,7 @@ void Worker::on_timeout(std::uint32_t i, std::int64_t now) {
       socketless_.push_back(i);
       return;
     }
-    finish(i, now);
+    finish(i, s.deadline_ns);
     return;
   }
   // TCP: cancel the pending operation; the slot is free when its completion arrives.
@@ -546,6 +546,7 @@ void Worker::retry_socketless(std::int64_t now) {
     Slot& s = slots_[i];
     s.sock = sock;
     s.state = SlotState::kFree;
+    s.freed_ns = now;
     free_slots_.push_back(i);
   }
 }
@@ -624,24 +625,25 @@ void Worker::on_tcp(std::uint32_t i, std::uint32_t gen, int res, std::int64_t no
     s.tcp.reset();
     --tcp_closing_;
     s.state = SlotState::kFree;
+    s.freed_ns = std::max(arrived_after_, s.sent_ns);
     free_slots_.push_back(i);
     return;
   }
   if (s.state != SlotState::kTcp) return;
   switch (s.tcp_phase) {
     case TcpPhase::kConnect:
-      if (res < 0) return tcp_fail(i, now);
+      if (res < 0) return tcp_fail(i);
       tcp_queue_send(i);
       return;
     case TcpPhase::kSend:
-      if (res <= 0) return tcp_fail(i, now);
+      if (res <= 0) return tcp_fail(i);
       s.tcp_done += static_cast<std::uint32_t>(res);
       if (s.tcp_done < s.tcp_total) return tcp_queue_send(i);
       s.tcp_phase = TcpPhase::kRecvLength;
       s.tcp_done = 0;
       return tcp_queue_recv(i);
     case TcpPhase::kRecvLength: {
-      if (res <= 0) return tcp_fail(i, now);
+      if (res <= 0) return tcp_fail(i);
       s.tcp_any_reply = true;
       s.tcp_done += static_cast<std::uint32_t>(res);
       if (s.tcp_done < kTcpLengthPrefix) return tcp_queue_recv(i);
@@ -650,7 +652,7 @@ void Worker::on_tcp(std::uint32_t i, std::uint32_t gen, int res, std::int64_t no
       // before any allocation.
       if ((n & 0x80000000u) != 0 || n > cfg_.max_tcp_reply || n == 0) {
         ++counts(s).malformed;
-        return tcp_fail(i, now);
+        return tcp_fail(i);
       }
       if (s.tcp_reply.size() < n) s.tcp_reply.resize(n);
       s.tcp_phase = TcpPhase::kRecvBody;
@@ -659,7 +661,7 @@ void Worker::on_tcp(std::uint32_t i, std::uint32_t gen, int res, std::int64_t no
       return tcp_queue_recv(i);
     }
     case TcpPhase::kRecvBody:
-      if (res <= 0) return tcp_fail(i, now);
+      if (res <= 0) return tcp_fail(i);
       s.tcp_done += static_cast<std::uint32_t>(res);
       if (s.tcp_done < s.tcp_total) return tcp_queue_recv(i);
       s.tcp_phase = TcpPhase::kConnect;
@@ -673,7 +675,7 @@ void Worker::on_tcp(std::uint32_t i, std::uint32_t gen, int res, std::int64_t no
 // A connection that failed before a whole reply came. A persistent connection the KDC closed
 // between requests (MIT closes after every reply, KERBEROS-INTEROP.md §5.1) is reopened and
 // the request resent once; anything else ends the exchange as a TCP error.
-void Worker::tcp_fail(std::uint32_t i, std::int64_t now) {
+void Worker::tcp_fail(std::uint32_t i) {
   Slot& s = slots_[i];
   s.tcp.reset();
   if (s.tcp_reused && !s.tcp_any_reply) {
@@ -684,7 +686,7 @@ void Worker::tcp_fail(std::uint32_t i, std::int64_t now) {
   }
   ++counts(s).tcp_errors;
   unlink(i);
-  finish(i, now);
+  finish(i, std::max(arrived_after_, s.sent_ns));
 }
 
 void Worker::tcp_abort(std::uint32_t i) {
@@ -838,6 +840,12 @@ bool Worker::sending_allowed(std::int64_t now) {
 
 // ---- the loop ---------------------------------------------------------------------------
 
+void Worker::entered(bool caught_up) {
+  enter_end_[0] = enter_end_[1];
+  enter_end_[1] = mono_ns();
+  caught_up_ = caught_up;
+}
+
 void Worker::run(std::int64_t t0) {
   t0_ = t0;
   warmup_end_ = t0 + cfg_.warmup_ns;
@@ -858,7 +866,8 @@ void Worker::run(std::int64_t t0) {
     const std::int64_t now = mono_ns();
     now_ = now;
     wall_ = wall_now();
-    ring_->drain([&](const io_uring_cqe& cqe) { on_cqe(cqe, now); });
+    arrived_after_ = caught_up_ ? enter_end_[1] : enter_end_[0];
+    bool worked = ring_->drain([&](const io_uring_cqe& cqe) { on_cqe(cqe, now); }) > 0;
     flush_replies(now);
     bufs_->publish();
 
@@ -886,12 +895,15 @@ void Worker::run(std::int64_t t0) {
           }
           const std::int64_t intended = t0_ + *next_due_;
           {
-            // The generator's own lateness: the time since `intended` minus the time this
-            // worker sat waiting, after `intended`, with every socket in flight. That wait is
-            // the KDC's doing (a stall leaves a whole backlog behind it), and the request's
-            // latency, counted from `intended`, already says so; a generator too slow to reap
-            // its replies never sits in that wait, so its lateness still counts.
-            const std::int64_t lag = now - intended - blocked_.since(intended);
+            // The generator's own lateness: the time since `intended`, or since the slot this
+            // request gets (free slots go to due requests in order) came free, whichever is
+            // later. Until then the KDC held every socket (a stall, or a KDC slower than the
+            // schedule, leaves a backlog behind it), and the request's latency, counted from
+            // `intended`, already says so. A slot freed by a reply counts from the earliest
+            // the reply can have come in: a generator too slow to reap its replies reaps them
+            // long after, and that lateness is its own.
+            const Slot& gets = slots_[free_slots_.at(due_.size())];
+            const std::int64_t lag = now - std::max(intended, gets.freed_ns);
             report::Counts& c = counts_at(intended);
             c.max_lag_ns = std::max(c.max_lag_ns, lag);
             row_max_lag_ = std::max(row_max_lag_, lag);
@@ -913,7 +925,10 @@ void Worker::run(std::int64_t t0) {
       }
       // A request the workload could not build is counted and not retried this turn, so a
       // failing workload cannot spin the loop.
-      if (!due_.empty()) start_exchanges(due_, now);
+      if (!due_.empty()) {
+        start_exchanges(due_, now);
+        worked = true;
+      }
       sending_allowed(now);
     }
     tick(now);
@@ -935,17 +950,25 @@ void Worker::run(std::int64_t t0) {
       next = std::min(next, send_end_);
     }
     if (linger_end >= 0) next = std::min(next, linger_end);
-    // Every socket in flight while the schedule has requests to send: whatever part of this
-    // wait comes after a request's intended time is the KDC holding the sockets.
+    // Every socket in flight while the schedule has requests to send: if nothing is left to
+    // reap (no completion posted, none waiting as deferred task work), the worker has caught
+    // up and waits on the KDC. Replies already in mean the generator is behind on its own.
     const bool blocked = plan_.schedule && sending_ && next_due_ && free_slots_.empty();
-    const std::int64_t wait_start = mono_ns();
-    const std::int64_t wait = next - wait_start;
+    if (blocked) {
+      io_uring_submit_and_get_events(ring_->get());
+      if (io_uring_cq_ready(ring_->get()) > 0) {
+        entered(false);
+        continue;
+      }
+    }
+    const std::int64_t wait = next - mono_ns();
     if (wait <= kSpinNs) {
       io_uring_submit_and_get_events(ring_->get());
+      if (!worked) idle_poll_ns_ += mono_ns() - now;
     } else {
       ring_->submit_and_wait_once(wait);
     }
-    if (blocked) blocked_.add(wait_start, mono_ns());
+    entered(blocked);
   }
 
   const std::int64_t end = mono_ns();

@@ -7,6 +7,7 @@
 #include <atomic>
 #include <cstdint>
 #include <deque>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <span>
@@ -16,7 +17,6 @@
 #include "io/fd.hpp"
 #include "io/index_queue.hpp"
 #include "io/ring.hpp"
-#include "loadgen/net/blocked_time.hpp"
 #include "loadgen/net/engine.hpp"
 #include "loadgen/net/port_quarantine.hpp"
 #include "loadgen/net/schedule.hpp"
@@ -63,6 +63,9 @@ class Worker {
   std::int64_t end_ns() const { return end_ns_; }
   // CPU seconds this worker's thread spent in run() (user + system).
   double cpu_s() const { return cpu_s_; }
+  // Of those, the seconds it polled with nothing to do: an open loop polls the ring when its
+  // next send is near instead of sleeping, so its CPU reads a full core at any rate.
+  double idle_poll_s() const { return static_cast<double>(idle_poll_ns_) / 1e9; }
   Published& published() { return published_; }
 
  private:
@@ -86,6 +89,9 @@ class Worker {
     std::int64_t sent_ns = 0;      // when it went out
     std::int64_t start_ns = 0;     // when the exchange (login) was due
     std::int64_t deadline_ns = 0;
+    // When the slot last came free, or the earliest its freeing reply can have come in: a
+    // request that gets the slot later than it was due waited that long for the KDC.
+    std::int64_t freed_ns = std::numeric_limits<std::int64_t>::min();
     std::uint32_t prev = kNone, next = kNone;  // the in-flight list, by deadline
     std::byte* buf = nullptr;
     // TCP
@@ -136,7 +142,9 @@ class Worker {
                std::int64_t now);
   // The UDP replies of one completion drain: one Workload::check_batch, then deliver().
   void flush_replies(std::int64_t now);
-  void finish(std::uint32_t slot, std::int64_t now);
+  // Frees a slot whose exchange is over; `event_ns`: when what ended it happened (or the
+  // earliest it can have).
+  void finish(std::uint32_t slot, std::int64_t event_ns);
   void on_timeout(std::uint32_t slot, std::int64_t now);
   // TCP.
   void preconnect_tcp();
@@ -145,7 +153,7 @@ class Worker {
   void tcp_queue_send(std::uint32_t slot);
   void tcp_queue_recv(std::uint32_t slot);
   void on_tcp(std::uint32_t slot, std::uint32_t gen, int res, std::int64_t now);
-  void tcp_fail(std::uint32_t slot, std::int64_t now);
+  void tcp_fail(std::uint32_t slot);
   void tcp_abort(std::uint32_t slot);
   // Completions.
   void on_cqe(const io_uring_cqe& cqe, std::int64_t now);
@@ -197,8 +205,15 @@ class Worker {
   bool sending_ = true;
   std::optional<std::int64_t> next_due_;  // open loop: offset from t0 of the next request
   bool waiting_for_socket_ = false;
-  // Waits with requests due and every socket in flight: the KDC's time, not the generator's.
-  BlockedTime blocked_;
+  // When the last two kernel entries (the waits that post completions) ended, and whether the
+  // last one began with every socket in flight and nothing to reap (the worker had caught up
+  // with the KDC). A completion reaped in a turn came in after the one before last ended, or,
+  // when the worker had caught up, while it waited in the last: `arrived_after_` this turn.
+  std::int64_t enter_end_[2] = {std::numeric_limits<std::int64_t>::min(),
+                                std::numeric_limits<std::int64_t>::min()};
+  bool caught_up_ = false;
+  std::int64_t arrived_after_ = std::numeric_limits<std::int64_t>::min();
+  void entered(bool caught_up);
   std::uint64_t measured_started_ = 0;
   std::uint32_t inflight_ = 0;  // exchanges in flight
   std::uint32_t tcp_closing_ = 0;
@@ -206,6 +221,7 @@ class Worker {
   std::int64_t send_stop_ns_ = 0;
   std::int64_t end_ns_ = 0;
   double cpu_s_ = 0;
+  std::int64_t idle_poll_ns_ = 0;  // turns with nothing to do that polled instead of sleeping
 
   report::RunStats stats_;
   report::Histogram second_hist_;

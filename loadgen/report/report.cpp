@@ -300,7 +300,7 @@ void Report::decide_exit() {
   if (self_check.generator_limited) {
     add(ExitCode::kFellBehind,
         "a generator thread used " +
-            std::to_string(static_cast<int>(self_check.busiest_worker_cpu * 100)) +
+            std::to_string(static_cast<int>(self_check.busiest_worker_work * 100)) +
             "% of a core in a closed loop: the throughput is kdcperf's limit, not the KDC's "
             "(add --threads, or pin kdcperf and the KDC to different cores)");
   }
@@ -353,6 +353,7 @@ json to_json(const Report& r) {
                      {"late_send_ratio", r.self_check.late_send_ratio},
                      {"socket_waits", c.socket_waits},
                      {"busiest_worker_cpu", r.self_check.busiest_worker_cpu},
+                     {"busiest_worker_work", r.self_check.busiest_worker_work},
                      {"generator_busy", r.self_check.generator_busy()},
                      {"generator_limited", r.self_check.generator_limited},
                      {"bounds",
@@ -439,6 +440,8 @@ krb::Result<Report> report_from_json(const json& j, std::string* why) {
     r.self_check.fell_behind = sc.value("fell_behind", false);
     r.self_check.late_send_ratio = sc.value("late_send_ratio", 0.0);
     r.self_check.busiest_worker_cpu = sc.value("busiest_worker_cpu", 0.0);
+    r.self_check.busiest_worker_work =
+        sc.value("busiest_worker_work", r.self_check.busiest_worker_cpu);
     r.self_check.generator_limited = sc.value("generator_limited", false);
     const json& b = sc.value("bounds", json::object());
     r.self_check.max_lag_bound_ns = b.value("max_lag_ns", std::int64_t{0});
@@ -492,6 +495,8 @@ void merge(Report& into, const Report& o) {
       into.self_check.generator_limited || o.self_check.generator_limited;
   into.self_check.busiest_worker_cpu =
       std::max(into.self_check.busiest_worker_cpu, o.self_check.busiest_worker_cpu);
+  into.self_check.busiest_worker_work =
+      std::max(into.self_check.busiest_worker_work, o.self_check.busiest_worker_work);
   const Counts& c = into.stats.counts;
   into.self_check.late_send_ratio =
       c.sent ? static_cast<double>(c.late_sends) / static_cast<double>(c.sent) : 0;

@@ -40,10 +40,12 @@ struct SelfCheck {
   std::int64_t max_lag_bound_ns = 0;
   std::int64_t late_tolerance_ns = 0;
   double late_ratio_bound = 0;
-  // The busiest engine thread's CPU over the run, as a share of one core, and whether that is
-  // so close to a full core that kdcperf may have limited the run.
+  // The busiest engine thread's CPU over the run, as a share of one core; the same less the
+  // time it polled with nothing to do (an open loop polls when its next send is near); and
+  // whether that work was so close to a full core that kdcperf may have limited the run.
   double busiest_worker_cpu = 0;
-  bool generator_busy() const { return busiest_worker_cpu > kBusyWorkerCpu; }
+  double busiest_worker_work = 0;
+  bool generator_busy() const { return busiest_worker_work > kBusyWorkerCpu; }
   static constexpr double kBusyWorkerCpu = 0.9;
   // A closed loop has no schedule to fall behind: there, a generator busy over a run long
   // enough to judge (kMinJudgedS measured) is what marks the throughput as kdcperf's own.

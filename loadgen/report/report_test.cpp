@@ -68,6 +68,8 @@ Report sample_report(std::uint64_t scale, std::uint64_t base_latency) {
   r.generator = {0.25, 0.5, 1234};
   r.kdc = KdcUsage{4242, 1.0, 2.0, 100, 200, 300, 250, {0.5, 1.25, 0.75}};
   r.self_check.max_lag_bound_ns = 10 * static_cast<std::int64_t>(kMs);
+  r.self_check.busiest_worker_cpu = 0.97;   // an open loop polling near its next send...
+  r.self_check.busiest_worker_work = 0.25;  // ... with a quarter of a core of work
   std::string why;
   auto t = parse_threshold("p99<5ms", &why);
   r.thresholds.push_back(evaluate(*t, r.stats, r.measured_s()));
@@ -89,6 +91,8 @@ TEST(Report, JsonRoundTripIsExact) {
   EXPECT_EQ(j["kdc"]["rss_kb_max_during_run"], 250u);
   ASSERT_EQ(j["kdc"]["cpu_cores_series"].size(), 3u);
   EXPECT_DOUBLE_EQ(j["kdc"]["cpu_cores_series"][1].get<double>(), 1.25);
+  EXPECT_DOUBLE_EQ(j["self_check"]["busiest_worker_work"].get<double>(), 0.25);
+  EXPECT_FALSE(j["self_check"]["generator_busy"].get<bool>());
   std::string why;
   auto b = report_from_json(nlohmann::json::parse(j.dump()), &why);
   ASSERT_TRUE(b.ok()) << why;
