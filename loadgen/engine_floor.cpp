@@ -7,7 +7,7 @@
 // and the difference between this and kdcperf-plain-generator (one socket) is what a socket
 // per request costs (scripts/loadgen-ceiling.sh runs all three in one run).
 //
-//   kdcperf-engine-floor --kdc 127.0.0.1:PORT [--window 128] [--duration SECONDS]
+//   kdcperf-engine-floor --kdc 127.0.0.1:PORT [--window 128] [--sockets N] [--duration SECONDS]
 //                        [--warmup SECONDS] [--request-hex FILE]
 //
 // Loopback only (the engine refuses anything else); stops by itself. Prints one JSON line:
@@ -61,7 +61,7 @@ class ReplayWorkload final : public loadgen::Workload {
 
 int usage(const char* argv0) {
   std::fprintf(stderr,
-               "usage: %s --kdc 127.0.0.1:PORT [--window N] [--duration SECONDS] "
+               "usage: %s --kdc 127.0.0.1:PORT [--window N] [--sockets N] [--duration SECONDS] "
                "[--warmup SECONDS] [--request-hex FILE]\n",
                argv0);
   return 2;
@@ -73,7 +73,7 @@ int main(int argc, char** argv) {
   std::string kdc;
   std::string request_file =
       std::string(KDCPERF_SOURCE_DIR) + "/krb/testdata/mit/aes256_as_req_preauth.hex";
-  long window = 128;
+  long window = 128, sockets = 0;
   double duration = 5, warmup = 1;
   for (int i = 1; i < argc; ++i) {
     const std::string_view a = argv[i];
@@ -82,6 +82,8 @@ int main(int argc, char** argv) {
       kdc = argv[++i];
     } else if (a == "--window") {
       window = std::strtol(argv[++i], nullptr, 10);
+    } else if (a == "--sockets") {
+      sockets = std::strtol(argv[++i], nullptr, 10);
     } else if (a == "--duration") {
       duration = std::strtod(argv[++i], nullptr);
     } else if (a == "--warmup") {
@@ -93,8 +95,8 @@ int main(int argc, char** argv) {
     }
   }
   const auto target = kdcperf::io::parse_address(kdc);
-  if (!target || target->port() == 0 || window < 1 || window > 65536 || !(duration > 0) ||
-      duration > 3600 || !(warmup >= 0) || warmup > 60) {
+  if (!target || target->port() == 0 || window < 1 || window > 65536 || sockets < 0 ||
+      sockets > 65536 || !(duration > 0) || duration > 3600 || !(warmup >= 0) || warmup > 60) {
     return usage(argv[0]);
   }
   krb::Buffer request = loadgen::read_hex_file(request_file).value_or(krb::Buffer{});
@@ -106,6 +108,7 @@ int main(int argc, char** argv) {
   loadgen::net::EngineConfig config;
   config.target = *target;
   config.window = static_cast<unsigned>(window);
+  config.sockets = static_cast<unsigned>(sockets);  // 0: the engine's default, as kdcperf run
   config.duration_ns = static_cast<std::int64_t>(duration * 1e9);
   config.warmup_ns = static_cast<std::int64_t>(warmup * 1e9);
   ReplayWorkload workload(std::move(request));
