@@ -66,6 +66,9 @@ krb::Status validate(const EngineConfig& c, std::string* why) {
   if (c.warmup_ns < 0 || c.duration_ns < 0 || c.linger_ns < 0) {
     return fail("durations must not be negative");
   }
+  if (c.poll_below_ns < 0 || c.poll_below_ns > 10'000'000) {
+    return fail("the polling horizon must be 0..10 ms");
+  }
   if (c.max_request_bytes < 16 || c.max_request_bytes > kMaxRequestBytes) {
     return fail("max request size must be 16..65536");
   }

@@ -59,9 +59,6 @@ unsigned pow2_at_least(std::size_t n, unsigned lo, unsigned hi) {
 }
 
 constexpr std::int64_t kSecond = 1'000'000'000;
-// Below this wait the loop polls instead of sleeping: a sleep costs a timer and a wake-up,
-// and an open-loop send would be late by that much.
-constexpr std::int64_t kSpinNs = 50'000;
 constexpr std::size_t kTcpLengthPrefix = 4;  // RFC 4120 §7.2.2
 
 }  // namespace
@@ -625,7 +622,7 @@ void Worker::on_tcp(std::uint32_t i, std::uint32_t gen, int res, std::int64_t no
     s.tcp.reset();
     --tcp_closing_;
     s.state = SlotState::kFree;
-    s.freed_ns = std::max(arrived_after_, s.sent_ns);
+    s.freed_ns = std::max(arrived_after_, s.deadline_ns);  // held until it timed out
     free_slots_.push_back(i);
     return;
   }
@@ -879,6 +876,9 @@ void Worker::run(std::int64_t t0) {
     if (!socketless_.empty()) retry_socketless(now);
 
     if (sending_allowed(now)) {
+      // The clock again: this turn's reaping is behind it, and a send is late (or an exchange
+      // starts) from here, not from the top of the turn.
+      const std::int64_t at = mono_ns();
       // How many more measured exchanges may start (all ones: no bound).
       const std::uint64_t left = plan_.max_exchanges == 0 ? ~std::uint64_t{0}
                                  : plan_.max_exchanges > measured_started_
@@ -887,7 +887,7 @@ void Worker::run(std::int64_t t0) {
       due_.clear();
       if (plan_.schedule) {
         std::uint64_t measured = 0;
-        while (next_due_ && t0_ + *next_due_ <= now && t0_ + *next_due_ < send_end_) {
+        while (next_due_ && t0_ + *next_due_ <= at && t0_ + *next_due_ < send_end_) {
           if (due_.size() == free_slots_.size()) {
             if (!waiting_for_socket_) ++counts_at(t0_ + *next_due_).socket_waits;
             waiting_for_socket_ = true;
@@ -903,7 +903,7 @@ void Worker::run(std::int64_t t0) {
             // the reply can have come in: a generator too slow to reap its replies reaps them
             // long after, and that lateness is its own.
             const Slot& gets = slots_[free_slots_.at(due_.size())];
-            const std::int64_t lag = now - std::max(intended, gets.freed_ns);
+            const std::int64_t lag = at - std::max(intended, gets.freed_ns);
             report::Counts& c = counts_at(intended);
             c.max_lag_ns = std::max(c.max_lag_ns, lag);
             row_max_lag_ = std::max(row_max_lag_, lag);
@@ -920,13 +920,13 @@ void Worker::run(std::int64_t t0) {
       } else {
         std::size_t n = std::min<std::size_t>(plan_.window - std::min(inflight_, plan_.window),
                                               free_slots_.size());
-        if (now >= warmup_end_) n = static_cast<std::size_t>(std::min<std::uint64_t>(n, left));
-        due_.assign(n, now);
+        if (at >= warmup_end_) n = static_cast<std::size_t>(std::min<std::uint64_t>(n, left));
+        due_.assign(n, at);
       }
       // A request the workload could not build is counted and not retried this turn, so a
       // failing workload cannot spin the loop.
       if (!due_.empty()) {
-        start_exchanges(due_, now);
+        start_exchanges(due_, at);
         worked = true;
       }
       sending_allowed(now);
@@ -962,9 +962,11 @@ void Worker::run(std::int64_t t0) {
       }
     }
     const std::int64_t wait = next - mono_ns();
-    if (wait <= kSpinNs) {
+    if (wait <= cfg_.poll_below_ns) {
       io_uring_submit_and_get_events(ring_->get());
-      if (!worked) idle_poll_ns_ += mono_ns() - now;
+      // Wall time stands for the thread's CPU here; a poll that took longer than the horizon
+      // was descheduled, and only the horizon's worth counts.
+      if (!worked) idle_poll_ns_ += std::min(mono_ns() - now, cfg_.poll_below_ns);
     } else {
       ring_->submit_and_wait_once(wait);
     }
