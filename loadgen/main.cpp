@@ -279,6 +279,7 @@ struct RunOptions {
   std::string max_loss = "0.1%", max_errors = "0.1%", max_p99;
   // self-check
   std::string max_lag = "10ms", late_tolerance = "1ms", late_ratio = "1%";
+  std::string poll_below = "50us";
   // output
   std::string json_path;
   bool quiet = false;
@@ -338,6 +339,9 @@ void add_run_options(CLI::App* run, RunOptions* o) {
   g->add_option("--late-tolerance", o->late_tolerance, "self-check: a send this late is late");
   g->add_option("--late-ratio", o->late_ratio,
                 "self-check: share of late sends that flags the run");
+  g->add_option("--poll-below", o->poll_below,
+                "poll instead of sleeping when the next send or deadline is nearer than this "
+                "(50us; larger keeps an idle core from waking late, at the cost of the core)");
   g->add_option("--json", o->json_path, "write the JSON report here instead of stdout");
   g->add_flag("-q,--quiet", o->quiet, "no progress line and no summary on stderr");
   g->add_option("--threshold", o->thresholds,
@@ -399,7 +403,8 @@ json settings_json(const RunOptions& o, const loadgen::net::EngineConfig& c) {
   s["udp_buffer_bytes"] = c.udp_buffer_bytes;
   s["self_check"] = {{"max_lag_ns", c.max_lag_ns},
                      {"late_tolerance_ns", c.late_tolerance_ns},
-                     {"late_ratio", c.late_ratio}};
+                     {"late_ratio", c.late_ratio},
+                     {"poll_below_ns", c.poll_below_ns}};
   if (o.search) {
     s["search"] = {{"start", o.search_start}, {"growth", o.search_growth},
                    {"step", o.search_step},   {"max_rate", o.search_max_rate},
@@ -569,6 +574,9 @@ int cmd_run(RunOptions& o) {
   const auto late_tol = parse_duration(o.late_tolerance);
   const auto late_ratio = parse_ratio(o.late_ratio);
   if (!max_lag || !late_tol || !late_ratio) return usage_error("bad self-check bound");
+  const auto poll_below = parse_duration(o.poll_below);
+  if (!poll_below) return usage_error("bad --poll-below");
+  cfg.poll_below_ns = *poll_below;
   cfg.max_lag_ns = *max_lag;
   cfg.late_tolerance_ns = *late_tol;
   cfg.late_ratio = *late_ratio;
