@@ -19,8 +19,8 @@
 #include <string_view>
 
 #include "io/address.hpp"
-#include "loadgen/hex_file.hpp"
 #include "loadgen/net/engine.hpp"
+#include "loadgen/reference_options.hpp"
 #include "loadgen/workload.hpp"
 
 namespace {
@@ -59,59 +59,20 @@ class ReplayWorkload final : public loadgen::Workload {
   std::int64_t count_ = 0;
 };
 
-int usage(const char* argv0) {
-  std::fprintf(stderr,
-               "usage: %s --kdc 127.0.0.1:PORT [--window N] [--sockets N] [--duration SECONDS] "
-               "[--warmup SECONDS] [--request-hex FILE]\n",
-               argv0);
-  return 2;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::string kdc;
-  std::string request_file =
-      std::string(KDCPERF_SOURCE_DIR) + "/krb/testdata/mit/aes256_as_req_preauth.hex";
-  long window = 128, sockets = 0;
-  double duration = 5, warmup = 1;
-  for (int i = 1; i < argc; ++i) {
-    const std::string_view a = argv[i];
-    if (i + 1 >= argc) return usage(argv[0]);
-    if (a == "--kdc") {
-      kdc = argv[++i];
-    } else if (a == "--window") {
-      window = std::strtol(argv[++i], nullptr, 10);
-    } else if (a == "--sockets") {
-      sockets = std::strtol(argv[++i], nullptr, 10);
-    } else if (a == "--duration") {
-      duration = std::strtod(argv[++i], nullptr);
-    } else if (a == "--warmup") {
-      warmup = std::strtod(argv[++i], nullptr);
-    } else if (a == "--request-hex") {
-      request_file = argv[++i];
-    } else {
-      return usage(argv[0]);
-    }
-  }
-  const auto target = kdcperf::io::parse_address(kdc);
-  if (!target || target->port() == 0 || window < 1 || window > 65536 || sockets < 0 ||
-      sockets > 65536 || !(duration > 0) || duration > 3600 || !(warmup >= 0) || warmup > 60) {
-    return usage(argv[0]);
-  }
-  krb::Buffer request = loadgen::read_hex_file(request_file).value_or(krb::Buffer{});
-  if (request.empty()) {
-    std::fprintf(stderr, "kdcperf-engine-floor: no request in %s\n", request_file.c_str());
-    return 2;
-  }
+  auto options = loadgen::parse_reference_options(argc, argv, true, KDCPERF_SOURCE_DIR);
+  if (!options) return 2;
+  const double duration = options->duration_s;
 
   loadgen::net::EngineConfig config;
-  config.target = *target;
-  config.window = static_cast<unsigned>(window);
-  config.sockets = static_cast<unsigned>(sockets);  // 0: the engine's default, as kdcperf run
+  config.target = options->kdc;
+  config.window = static_cast<unsigned>(options->window);
+  config.sockets = static_cast<unsigned>(options->sockets);  // 0: the engine's default
   config.duration_ns = static_cast<std::int64_t>(duration * 1e9);
-  config.warmup_ns = static_cast<std::int64_t>(warmup * 1e9);
-  ReplayWorkload workload(std::move(request));
+  config.warmup_ns = static_cast<std::int64_t>(options->warmup_s * 1e9);
+  ReplayWorkload workload(std::move(options->request));
   loadgen::Workload* workloads[] = {&workload};
   std::string why;
   const auto result = loadgen::net::run(config, workloads, &why);

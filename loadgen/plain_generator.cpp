@@ -27,7 +27,7 @@
 #include "io/address.hpp"
 #include "io/socket.hpp"
 #include "krb/base/bytes.hpp"
-#include "loadgen/hex_file.hpp"
+#include "loadgen/reference_options.hpp"
 
 namespace {
 
@@ -42,52 +42,20 @@ double cpu_seconds() {
          static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
 }
 
-int usage(const char* argv0) {
-  std::fprintf(stderr,
-               "usage: %s --kdc 127.0.0.1:PORT [--window N] [--duration SECONDS] "
-               "[--request-hex FILE]\n",
-               argv0);
-  return 2;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::string kdc;
-  std::string request_file =
-      std::string(KDCPERF_SOURCE_DIR) + "/krb/testdata/mit/aes256_as_req_preauth.hex";
-  long window = 128;
-  double duration = 5;
-  for (int i = 1; i < argc; ++i) {
-    const std::string_view a = argv[i];
-    if (i + 1 >= argc) return usage(argv[0]);
-    if (a == "--kdc") {
-      kdc = argv[++i];
-    } else if (a == "--window") {
-      window = std::strtol(argv[++i], nullptr, 10);
-    } else if (a == "--duration") {
-      duration = std::strtod(argv[++i], nullptr);
-    } else if (a == "--request-hex") {
-      request_file = argv[++i];
-    } else {
-      return usage(argv[0]);
-    }
-  }
-  const auto target = kdcperf::io::parse_address(kdc);
-  if (!target || target->port() == 0 || window < 1 || window > 65536 || !(duration > 0) ||
-      duration > 3600) {
-    return usage(argv[0]);
-  }
-  if (!target->is_loopback()) {
+  const auto options =
+      kdcperf::loadgen::parse_reference_options(argc, argv, false, KDCPERF_SOURCE_DIR);
+  if (!options) return 2;
+  if (!options->kdc.is_loopback()) {
     std::fprintf(stderr, "kdcperf-plain-generator: sends only to loopback\n");
     return 2;
   }
-  const krb::Buffer request = kdcperf::loadgen::read_hex_file(request_file).value_or(krb::Buffer{});
-  if (request.empty()) {
-    std::fprintf(stderr, "kdcperf-plain-generator: no request in %s\n", request_file.c_str());
-    return 2;
-  }
-  auto sock = kdcperf::io::connect_udp(*target);
+  const krb::Buffer& request = options->request;
+  const long window = options->window;
+  const double duration = options->duration_s;
+  auto sock = kdcperf::io::connect_udp(options->kdc);
   if (!sock.ok()) {
     std::fprintf(stderr, "kdcperf-plain-generator: cannot open a UDP socket\n");
     return 1;
