@@ -117,7 +117,8 @@ struct AsService::Impl {
       : db(d),
         opts(o),
         realm(d.policy().realm),
-        // A batch holds up to four pointers into the cache per request: never evict those.
+        // A batch holds up to four pointers into the cache per request, pinned while it runs;
+        // room for all of them keeps a batch from growing the cache past its capacity.
         keys(std::max<std::size_t>(4 * o.max_batch + 16, o.key_cache_entries)),
         pending(o.max_batch),
         arena(o.max_batch * kSlotBytes) {
@@ -553,6 +554,7 @@ void AsService::Impl::batch(std::span<const AsRequest> requests, krb::KerberosTi
   counters.requests += n;
   open_jobs.clear();
   seal_jobs.clear();
+  const crypto::KeyCache::Pin pin(keys);  // the jobs hold pointers into it until the end
 
   // Phase 1: decode and decide what each request needs.
   for (std::size_t i = 0; i < n; ++i) {

@@ -25,6 +25,7 @@ struct Entry {
   KeyUsage usage{};
   SecretBytes key;  // kept only to confirm a hash match byte for byte
   std::optional<UsageKey> usage_key;
+  std::uint64_t pinned = 0;                  // the pin epoch it was last returned under
   std::uint32_t newer = kNil, older = kNil;  // the LRU list, by entry index
 };
 
@@ -44,6 +45,10 @@ struct KeyCache::Impl {
   std::deque<Entry> entries;
   std::vector<std::uint32_t> index;  // entry number or kNil; size a power of two
   std::uint32_t newest = kNil, oldest = kNil;
+  // Pins: while pin_depth > 0 every entry returned is marked with pin_epoch. Returned entries
+  // become the newest, so when the oldest is marked, every entry is.
+  unsigned pin_depth = 0;
+  std::uint64_t pin_epoch = 0;  // 0: no pin has been taken
 
   ~Impl() { sodium_memzero(secret.data(), sizeof secret); }
 
@@ -113,6 +118,13 @@ struct KeyCache::Impl {
     while (index[i] != kNil) i = (i + 1) & mask();
     index[i] = e;
   }
+  // Doubles the index (kept at most half full) when pins grow the cache past its capacity.
+  void grow_index() {
+    index.assign(index.size() * 2, kNil);
+    for (std::uint32_t e = 0; e < entries.size(); ++e) {
+      if (entries[e].usage_key) insert(e);
+    }
+  }
 };
 
 KeyCache::KeyCache(std::size_t capacity) : impl_(std::make_unique<Impl>()) {
@@ -143,13 +155,16 @@ Result<const UsageKey*> KeyCache::get(const Key& key, KeyUsage usage) {
         m.unlink(e);
         m.push_newest(e);
       }
+      if (m.pin_depth > 0) entry.pinned = m.pin_epoch;
       return &*entry.usage_key;
     }
   }
   ++m.misses;
   KRB_ASSIGN_OR_RETURN(UsageKey uk, UsageKey::make(key, usage));
   std::uint32_t e;
-  if (m.entries.size() < m.capacity) {
+  // Below capacity, or every entry pinned (the oldest is): a new entry; else the oldest goes.
+  if (m.entries.size() < m.capacity ||
+      (m.pin_depth > 0 && m.entries[m.oldest].pinned == m.pin_epoch)) {
     e = static_cast<std::uint32_t>(m.entries.size());
     m.entries.emplace_back();
   } else {
@@ -163,9 +178,26 @@ Result<const UsageKey*> KeyCache::get(const Key& key, KeyUsage usage) {
   entry.usage = usage;
   entry.key = key.bytes.clone();
   entry.usage_key.emplace(std::move(uk));
-  m.insert(e);
+  entry.pinned = m.pin_depth > 0 ? m.pin_epoch : 0;
+  if (m.entries.size() * 2 > m.index.size()) {
+    m.grow_index();  // indexes every entry, this one included
+  } else {
+    m.insert(e);
+  }
   m.push_newest(e);
   return &*entry.usage_key;
+}
+
+KeyCache::Pin::Pin(KeyCache& cache) : cache_(cache) {
+  if (cache_.impl_->pin_depth++ == 0) ++cache_.impl_->pin_epoch;
+}
+
+KeyCache::Pin::~Pin() {
+  --cache_.impl_->pin_depth;
+}
+
+std::size_t KeyCache::capacity() const {
+  return impl_->capacity;
 }
 
 std::size_t KeyCache::size() const {

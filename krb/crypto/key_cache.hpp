@@ -23,13 +23,29 @@ class KeyCache {
   KeyCache& operator=(const KeyCache&) = delete;
 
   // The prepared state for (key, usage), made on first use. The pointer stays valid until the
-  // entry is evicted, which can happen on the next get() that misses: a caller holding several
-  // pointers at once (a batch) must use a capacity of at least the batch's distinct keys.
+  // entry is evicted, which can happen on the next get() that misses, unless a Pin is alive.
   Result<const UsageKey*> get(const Key& key, KeyUsage usage);
+
+  // While a Pin lives, no entry get() has returned since it was taken is evicted: a batch that
+  // holds several pointers at once (one seal_batch or open_batch) keeps them all, however many
+  // distinct keys it uses. A miss with every entry pinned grows the cache past its capacity;
+  // it stays at that size afterwards (evicting as usual), so it is bounded by the largest
+  // batch. Pins nest; a Pin must not outlive its cache.
+  class Pin {
+   public:
+    explicit Pin(KeyCache& cache);
+    ~Pin();
+    Pin(const Pin&) = delete;
+    Pin& operator=(const Pin&) = delete;
+
+   private:
+    KeyCache& cache_;
+  };
 
   std::size_t size() const;
   std::size_t hits() const;
   std::size_t misses() const;
+  std::size_t capacity() const;
 
  private:
   struct Impl;

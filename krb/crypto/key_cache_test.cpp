@@ -122,6 +122,45 @@ TEST(KeyCache, ChurnMatchesAnLruModel) {
   }
 }
 
+// A batch holds every pointer it got until its seal_batch/open_batch: under a Pin, a capacity of
+// 2 serves 20 distinct keys without invalidating one, each still the state for its own key;
+// unpinned, the cache evicts again (at the size it grew to).
+TEST(KeyCache, PinnedEntriesOutlastTheCapacity) {
+  KeyCache cache(2);
+  const auto u = KeyUsage::AS_REP_ENC_PART;
+  std::vector<Key> keys;
+  for (std::uint64_t i = 0; i < 20; ++i)
+    keys.push_back(random_key(Enctype::AES128_CTS_HMAC_SHA1_96, 100 + i));
+  ASSERT_TRUE(cache.get(keys[0], u).ok());  // an entry from before the pin, evictable
+  std::vector<const UsageKey*> held;
+  {
+    KeyCache::Pin pin(cache);
+    KeyCache::Pin nested(cache);  // pins nest
+    for (std::size_t i = 1; i < keys.size(); ++i) {
+      auto uk = cache.get(keys[i], u);
+      ASSERT_TRUE(uk.ok());
+      held.push_back(*uk);
+    }
+    EXPECT_EQ(cache.size(), 19u);  // grew for the batch, the unpinned entry reused
+    // Every pointer is still its key's state: a hit returns it, and it opens what the key seals.
+    for (std::size_t i = 1; i < keys.size(); ++i) {
+      EXPECT_EQ(*cache.get(keys[i], u), held[i - 1]);
+      const Buffer pt(21, static_cast<std::byte>(i));
+      Buffer ct(pt.size() + held[i - 1]->overhead()), out(pt.size());
+      DeterministicRng rng(i);
+      ASSERT_TRUE(seal(*held[i - 1], pt, ct, rng).ok());
+      ASSERT_TRUE(open_once(keys[i], u, ct, out).ok()) << i;
+      EXPECT_EQ(out, pt);
+    }
+    EXPECT_EQ(cache.misses(), 20u);
+  }
+  // Unpinned: a miss evicts the least recently used again instead of growing.
+  ASSERT_TRUE(cache.get(keys[0], u).ok());
+  EXPECT_EQ(cache.size(), 19u);
+  EXPECT_EQ(cache.misses(), 21u);
+  EXPECT_EQ(cache.capacity(), 2u);
+}
+
 TEST(KeyCache, CachedStateEncryptsLikeAFreshOne) {
   KeyCache cache;
   const Key key = random_key(Enctype::RC4_HMAC, 30);

@@ -86,6 +86,7 @@ void ReplyChecker::check_batch(std::span<ReplyCheck> items,
                                std::span<const crypto::Key* const> key_overrides) {
   for (std::size_t at = 0; at < items.size(); at += kMaxBatch) {
     const auto chunk = items.subspan(at, std::min(kMaxBatch, items.size() - at));
+    const crypto::KeyCache::Pin pin(cache_);  // openings_ hold pointers into it
     std::size_t jobs = 0, bytes = 0;
     for (std::size_t j = 0; j < chunk.size(); ++j) {
       ReplyCheck& c = chunk[j];

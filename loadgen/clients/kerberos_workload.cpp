@@ -67,7 +67,8 @@ KerberosWorkload::KerberosWorkload(std::shared_ptr<const Population> population,
                                    const WorkloadOptions& opts, unsigned worker, unsigned workers)
     : pop_(std::move(population)),
       opts_(opts),
-      // A batch keeps up to kBatch pointers into the cache: never evict those.
+      // A batch holds up to kBatch pointers into the cache, pinned while it runs; room for
+      // all of them keeps a batch from growing the cache past its capacity.
       cache_(std::max(opts.key_cache_capacity, 2 * kBatch)),
       selector_(pop_->size(), opts.selection, worker, workers),
       nonces_(run_key_of(opts), worker, workers),
@@ -158,6 +159,7 @@ void KerberosWorkload::start_batch(std::span<RequestStart> items, krb::KerberosT
   const auto plain = factory_.timestamp_plaintext(now);
   for (std::size_t at = 0; at < items.size(); at += kBatch) {
     const auto chunk = items.subspan(at, std::min(kBatch, items.size() - at));
+    const crypto::KeyCache::Pin pin(cache_);  // seal_jobs_ hold pointers into it
     std::size_t jobs = 0;
     for (std::size_t j = 0; j < chunk.size(); ++j) {
       RequestStart& r = chunk[j];
