@@ -8,12 +8,11 @@
 #include <benchmark/benchmark.h>
 
 #include <array>
-#include <fstream>
 #include <memory>
-#include <sstream>
 #include <string>
 #include <vector>
 
+#include "bench/testdata.hpp"
 #include "krb/crypto/string_to_key.hpp"
 #include "krb/proto/kdc_req.hpp"
 #include "loadgen/check/reply_checker.hpp"
@@ -24,18 +23,9 @@
 namespace kdcperf::loadgen::clients {
 namespace {
 
+using bench::read_testdata_hex;
 using krb::crypto::Enctype;
 constexpr krb::KerberosTimestamp kNow{1764080000, 250000};
-
-krb::Buffer read_hex(const std::string& relative) {
-  std::ifstream in(std::string(KDCPERF_SOURCE_DIR) + "/" + relative);
-  std::string digits;
-  for (std::string line; std::getline(in, line);) {
-    if (!line.empty() && line[0] != '#') digits += line;
-  }
-  auto b = krb::from_hex(digits);
-  return b ? *b : krb::Buffer{};
-}
 
 std::shared_ptr<Population> make_population(std::uint64_t n, Enctype e) {
   auto pop = std::make_shared<Population>("KDCPERF.TEST");
@@ -119,8 +109,8 @@ struct CapturedExchange {
 
   explicit CapturedExchange(const Captured& c) {
     const std::string dir = "krb/testdata/mit/";
-    rep = read_hex(dir + c.prefix + "_as_rep.hex");
-    const krb::Buffer req = read_hex(dir + c.prefix + "_as_req_preauth.hex");
+    rep = read_testdata_hex(dir + c.prefix + "_as_rep.hex");
+    const krb::Buffer req = read_testdata_hex(dir + c.prefix + "_as_req_preauth.hex");
     krb::proto::AsReq r;
     if (rep.empty() || !krb::proto::decode_as_req(req, &r).ok()) {
       rep.clear();
@@ -200,7 +190,7 @@ void BM_StartBatchPreauth(benchmark::State& state) {
 }
 
 void BM_CheckKrbError(benchmark::State& state) {
-  const krb::Buffer err = read_hex("krb/testdata/mit/aes256_preauth_required.hex");
+  const krb::Buffer err = read_testdata_hex("krb/testdata/mit/aes256_preauth_required.hex");
   Population pop("KDCPERF.TEST");
   (void)pop.add("alice", std::nullopt);
   krb::crypto::KeyCache cache(4);

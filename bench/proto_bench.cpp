@@ -4,10 +4,9 @@
 // 840-byte one MIT sent (KERBEROS-INTEROP.md §1.5). Writers are reused, as on the hot path.
 #include <benchmark/benchmark.h>
 
-#include <fstream>
-#include <sstream>
 #include <string>
 
+#include "bench/testdata.hpp"
 #include "krb/crypto/cipher.hpp"
 #include "krb/crypto/string_to_key.hpp"
 #include "krb/proto/kdc_rep.hpp"
@@ -18,16 +17,7 @@
 namespace kdcperf::krb::proto {
 namespace {
 
-// A hex test-data file (lines starting with '#' are comments); empty if unreadable.
-Buffer read_hex(const std::string& relative) {
-  std::ifstream in(std::string(KDCPERF_SOURCE_DIR) + "/" + relative);
-  std::string digits;
-  for (std::string line; std::getline(in, line);) {
-    if (!line.empty() && line[0] != '#') digits += line;
-  }
-  auto b = from_hex(digits);
-  return b ? *b : Buffer{};
-}
+using bench::read_testdata_hex;
 
 void set_counters(benchmark::State& state, std::size_t bytes) {
   state.SetItemsProcessed(state.iterations());
@@ -51,7 +41,7 @@ void decode_bytes(benchmark::State& state, const Buffer& in, const std::string& 
 
 template <class Decode>
 void decode_file(benchmark::State& state, const std::string& file, Decode&& decode) {
-  decode_bytes(state, read_hex(file), file, decode);
+  decode_bytes(state, read_testdata_hex(file), file, decode);
 }
 
 // kinit's first AS-REQ (185 B, padata {150, 149}).
@@ -94,7 +84,7 @@ BENCHMARK(BM_DecodeAsRep);
 // The load generator's second decode per reply: the EncASRepPart of the same capture (257
 // bytes in the 285-byte enc-part), decrypted once, outside the loop, with alice's key.
 void BM_DecodeEncAsRepPart(benchmark::State& state) {
-  const Buffer rep_bytes = read_hex("krb/testdata/mit/aes256_as_rep.hex");
+  const Buffer rep_bytes = read_testdata_hex("krb/testdata/mit/aes256_as_rep.hex");
   AsRep rep;
   if (!decode_as_rep(rep_bytes, &rep).ok()) {
     state.SkipWithError("cannot decode the AS-REP");
@@ -258,7 +248,7 @@ void BM_EncodeKrbError(benchmark::State& state) {
 BENCHMARK(BM_EncodeKrbError);
 
 void BM_PeekMessageType(benchmark::State& state) {
-  const Buffer in = read_hex("krb/testdata/proto/mit_preauth_required.hex");
+  const Buffer in = read_testdata_hex("krb/testdata/proto/mit_preauth_required.hex");
   for (auto _ : state) {
     MessageType t = peek_message_type(in);
     benchmark::DoNotOptimize(t);

@@ -13,12 +13,9 @@
 // Loopback only (the engine refuses anything else); stops by itself. Prints one JSON line:
 // {"replies": N, "seconds": S, "replies_per_s": R, "busiest_worker_cpu": C, "timeouts": T}.
 #include <cstdio>
-#include <cstdlib>
 #include <cstring>
 #include <string>
-#include <string_view>
 
-#include "io/address.hpp"
 #include "loadgen/net/engine.hpp"
 #include "loadgen/reference_options.hpp"
 #include "loadgen/workload.hpp"
@@ -64,13 +61,13 @@ class ReplayWorkload final : public loadgen::Workload {
 int main(int argc, char** argv) {
   auto options = loadgen::parse_reference_options(argc, argv, true, KDCPERF_SOURCE_DIR);
   if (!options) return 2;
-  const double duration = options->duration_s;
+  const double seconds = options->duration_s;  // the measured time, after the warm-up
 
   loadgen::net::EngineConfig config;
   config.target = options->kdc;
   config.window = static_cast<unsigned>(options->window);
   config.sockets = static_cast<unsigned>(options->sockets);  // 0: the engine's default
-  config.duration_ns = static_cast<std::int64_t>(duration * 1e9);
+  config.duration_ns = static_cast<std::int64_t>(seconds * 1e9);
   config.warmup_ns = static_cast<std::int64_t>(options->warmup_s * 1e9);
   ReplayWorkload workload(std::move(options->request));
   loadgen::Workload* workloads[] = {&workload};
@@ -81,7 +78,6 @@ int main(int argc, char** argv) {
     return 1;
   }
   const auto& c = result->stats.counts;
-  const double seconds = duration;
   std::printf(
       "{\"replies\": %llu, \"seconds\": %.3f, \"replies_per_s\": %.1f, "
       "\"busiest_worker_cpu\": %.3f, \"timeouts\": %llu}\n",

@@ -1,6 +1,5 @@
-// Reading the krb/testdata *.hex format (captured messages) for the measurement tools
-// kdcperf-responder and kdcperf-plain-generator: hex digits, whitespace ignored, lines that
-// start with '#' are comments.
+// Reading a krb/testdata *.hex file (captured messages; krb::from_hex_text) for the measurement
+// tools: kdcperf-responder and the reference generators (reference_options.hpp).
 #pragma once
 
 #include <optional>

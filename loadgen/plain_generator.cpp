@@ -11,23 +11,17 @@
 //
 // Loopback only; stops by itself after --duration (default 5 s). Prints one JSON line:
 // {"replies": N, "seconds": S, "replies_per_s": R, "cpu_s": C, "resends": K}.
-#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 
-#include <cerrno>
 #include <chrono>
 #include <cstdio>
-#include <cstdlib>
-#include <cstring>
-#include <string>
-#include <string_view>
 #include <vector>
 
-#include "io/address.hpp"
 #include "io/socket.hpp"
 #include "krb/base/bytes.hpp"
 #include "loadgen/reference_options.hpp"
+#include "loadgen/report/machine.hpp"
 
 namespace {
 
@@ -36,10 +30,8 @@ namespace krb = kdcperf::krb;
 constexpr std::size_t kMaxDatagram = 65536;
 
 double cpu_seconds() {
-  rusage u{};
-  getrusage(RUSAGE_SELF, &u);
-  return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
-         static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
+  const auto u = kdcperf::loadgen::report::self_usage();
+  return u.cpu_user_s + u.cpu_system_s;
 }
 
 }  // namespace

@@ -82,6 +82,16 @@ TEST(SecretBytes, ConstantTimeEqual) {
   }
 }
 
+// The krb/testdata *.hex format: '#' lines are comments, a '#' anywhere else is not hex.
+TEST(Bytes, HexTextSkipsCommentLines) {
+  auto b = from_hex_text("# captured from MIT krb5 1.20\n6a 81\n# more\r\n  0a ff\n");
+  ASSERT_TRUE(b.has_value());
+  EXPECT_EQ(to_hex(*b), "6a810aff");
+  EXPECT_EQ(from_hex_text("").value().size(), 0u);
+  EXPECT_FALSE(from_hex_text("6a # trailing comment\n").has_value());
+  EXPECT_FALSE(from_hex_text("6a8\n").has_value());
+}
+
 TEST(Bytes, HexRoundTripAndErrors) {
   auto b = from_hex("00 ff\n7A");
   ASSERT_TRUE(b.has_value());

@@ -29,6 +29,18 @@ std::optional<Buffer> from_hex(std::string_view hex) {
   return out;
 }
 
+std::optional<Buffer> from_hex_text(std::string_view text) {
+  std::string digits;
+  digits.reserve(text.size());
+  while (!text.empty()) {
+    const std::size_t eol = text.find('\n');
+    const std::string_view line = text.substr(0, eol);
+    if (line.empty() || line.front() != '#') digits.append(line).push_back('\n');
+    text.remove_prefix(eol == std::string_view::npos ? text.size() : eol + 1);
+  }
+  return from_hex(digits);
+}
+
 std::string to_hex(ByteView v) {
   static constexpr char kDigits[] = "0123456789abcdef";
   std::string s;

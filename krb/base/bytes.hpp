@@ -59,6 +59,8 @@ inline void store_be32(std::byte* p, std::uint32_t v) {
 // Hex for test vectors and diagnostics (never for keys in logs). Whitespace is ignored;
 // returns nullopt on an odd count or a non-hex character.
 std::optional<Buffer> from_hex(std::string_view hex);
+// The same over the text of a krb/testdata *.hex file: lines that start with '#' are comments.
+std::optional<Buffer> from_hex_text(std::string_view text);
 std::string to_hex(ByteView v);
 
 }  // namespace kdcperf::krb

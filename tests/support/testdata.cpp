@@ -35,13 +35,12 @@ krb::Buffer hex(std::string_view h) {
 
 krb::Buffer read_hex_file(std::string_view path) {
   const krb::Buffer raw = read_file(path);
-  std::string digits;
-  std::istringstream lines{std::string(krb::as_chars(raw))};
-  for (std::string line; std::getline(lines, line);) {
-    if (!line.empty() && line[0] == '#') continue;
-    digits += line;
+  auto b = krb::from_hex_text(krb::as_chars(raw));
+  if (!b) {
+    ADD_FAILURE() << "malformed hex in " << path;
+    return {};
   }
-  return hex(digits);
+  return *b;
 }
 
 VectorBlock::~VectorBlock() {
